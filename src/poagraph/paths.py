@@ -1,0 +1,24 @@
+"""Where the project's data folders live, so code never guesses paths on its own."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: The project root: the folders ontology/, shapes/, mappings/, queries/, sources/ sit here.
+ROOT = Path(os.environ.get("POAGRAPH_HOME", Path(__file__).resolve().parents[2]))
+
+ONTOLOGY = ROOT / "ontology"
+VOCAB = ONTOLOGY / "vocab"
+SHAPES = ROOT / "shapes"
+MAPPINGS = ROOT / "mappings"
+QUERIES = ROOT / "queries"
+SOURCES = ROOT / "sources"
+
+#: The report bundled with the project, built when no --report is given.
+BUNDLED_REPORTS = [SOURCES / "iom-bpoa-review.md"]
+
+
+def default_store() -> Path:
+    """The on-disk store: $POAGRAPH_STORE, else var/store under the working directory."""
+    return Path(os.environ.get("POAGRAPH_STORE", "var/store"))
