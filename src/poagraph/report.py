@@ -8,6 +8,7 @@ Every passage keeps character offsets into the source text: `text[start:end] == 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,3 +87,304 @@ class Document:
             if p.place is not None:
                 seen.setdefault(p.place.start, p.place)
         return list(seen.values())
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+_BLANK_SPLIT = re.compile(r"(?:[ \t]*\r?\n){2,}")
+_COMMITMENT = re.compile(r"^\**\s*Commitment\s+(\d+)\s*[:.\u2013\u2014-]\s*(.+?)\s*\**\s*$", re.I)
+_BULLET = re.compile(r"^(?:[-\u25aa\u2022\u25cf*\u2013]|\d+[.)])\s+")  # - ▪ • ● * – 1.
+_BOLD_BULLET = re.compile(r"^[-\u25aa\u2022\u25cf*\u2013]\s+\*\*")
+_SUPERSCRIPTS = "\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u2070"
+_FOOTNOTE = re.compile(rf"^([{_SUPERSCRIPTS}]+)\s+\S")
+_TERMINAL = tuple(".:;!?\u201d\"')")
+_ORGANISATION = re.compile(r"Report\s+on\s+(?:the\s+)?(.+?)\s+contribution", re.I | re.S)
+_HEADING_MAX = 60
+_FUNCTION_WORDS = {"and", "or", "of", "the", "a", "an", "to", "in", "for", "with", "by", "on"}
+
+
+def _superscript_number(marks: str) -> int:
+    digits = "".join(
+        str("\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079".index(c)) for c in marks
+    )
+    return int(digits)
+
+
+@dataclass(frozen=True)
+class _Block:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def first_line(self) -> str:
+        return self.text.split("\n", 1)[0].rstrip("\r")
+
+
+def _blocks(text: str) -> list[_Block]:
+    """Split on blank lines, keeping offsets; surrounding whitespace is trimmed off."""
+    blocks, pos = [], 0
+    for sep in [*_BLANK_SPLIT.finditer(text), None]:
+        end = sep.start() if sep else len(text)
+        raw = text[pos:end]
+        stripped = raw.strip()
+        if stripped:
+            start = pos + (len(raw) - len(raw.lstrip()))
+            blocks.append(_Block(stripped, start, start + len(stripped)))
+        pos = sep.end() if sep else len(text)
+    return blocks
+
+
+def _split_headings(blocks: list[_Block]) -> list[_Block]:
+    """A `Commitment N:` heading glued to the text under it becomes its own block."""
+    out = []
+    for block in blocks:
+        lines = _lines(block)
+        if len(lines) > 1 and _COMMITMENT.match(lines[0].text):
+            out.append(lines[0])
+            out.append(
+                _Block(block.text[lines[1].start - block.start :], lines[1].start, block.end)
+            )
+        else:
+            out.append(block)
+    return out
+
+
+def _lines(block: _Block) -> list[_Block]:
+    out, pos = [], block.start
+    for line in block.text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            start = pos + (len(line) - len(line.lstrip()))
+            out.append(_Block(stripped, start, start + len(stripped)))
+        pos += len(line) + 1
+    return out
+
+
+def _is_heading(block: _Block) -> bool:
+    """A place heading: one short line, no sentence punctuation, capitalised."""
+    t = block.text
+    return (
+        "\n" not in t
+        and len(t) <= _HEADING_MAX
+        and t[0].isupper()
+        and not t.endswith((*_TERMINAL, ","))
+        and not _BULLET.match(t)
+        and not _FOOTNOTE.match(t)
+        and "**" not in t
+        and t.rsplit(" ", 1)[-1].lower() not in _FUNCTION_WORDS
+    )
+
+
+def _unbold(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("**", "")).strip()
+
+
+def _continues(previous: str, nxt: _Block) -> bool:
+    """Does `nxt` carry on a sentence that a page break cut after `previous`?"""
+    first = nxt.text.lstrip("*")[:1]
+    if not first or _BULLET.match(nxt.text) or _FOOTNOTE.match(nxt.text):
+        return False
+    if _COMMITMENT.match(nxt.first_line):
+        return False
+    if first.islower():
+        return True
+    return previous.rstrip("*").rstrip().endswith((",", ";", "-", " and", " or", " of"))
+
+
+def line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def load_metadata(path: Path) -> dict:
+    """The report's YAML metadata beside it (same stem), or an empty dict."""
+    import yaml
+
+    for suffix in (".yaml", ".yml"):
+        meta_path = path.with_suffix(suffix)
+        if meta_path.exists():
+            try:
+                data = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
+            except yaml.YAMLError as exc:
+                raise ReportError(f"metadata is not valid YAML: {exc}", meta_path) from exc
+            if not isinstance(data, dict):
+                raise ReportError("metadata must be a mapping of keys to values", meta_path)
+            return data
+    return {}
+
+
+def read_source(path: Path) -> str:
+    """Read the report as UTF-8, keeping line endings so offsets match the file."""
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ReportError("report file not found", path) from None
+    except IsADirectoryError:
+        raise ReportError("is a directory, not a report file", path) from None
+    except OSError as exc:
+        raise ReportError(f"cannot read report: {exc.strerror}", path) from exc
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ReportError(
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at byte offset {exc.start})", path, line
+        ) from None
+
+
+def parse_report(path: str | Path, metadata: dict | None = None) -> Document:
+    """Parse a report file; metadata defaults to the YAML file beside it."""
+    path = Path(path)
+    text = read_source(path)
+    meta = load_metadata(path) if metadata is None else metadata
+    return parse_text(text, path=path, metadata=meta)
+
+
+def parse_text(text: str, path: str | Path = "<text>", metadata: dict | None = None) -> Document:
+    meta = dict(metadata or {})
+    path = Path(path)
+    if "\x00" in text:
+        raise ReportError(
+            "binary data (NUL bytes), not a report", path, line_of(text, text.index("\x00"))
+        )
+    blocks = _split_headings(_blocks(text))
+    if not blocks:
+        raise ReportError("the report is empty", path)
+
+    first_commitment = next(
+        (i for i, b in enumerate(blocks) if _COMMITMENT.match(b.first_line)), None
+    )
+    if first_commitment is None:
+        raise ReportError(
+            "no 'Commitment N: title' heading found: not a Programme of Action report layout",
+            path,
+            1,
+        )
+    front = [_unbold(b.text) for b in blocks[:first_commitment]]
+    title_from_text = ": ".join(front)
+    org_match = _ORGANISATION.search(" ".join(front))
+    organisation = meta.get("organisation") or (org_match.group(1) if org_match else None)
+    if not organisation:
+        raise ReportError(
+            "cannot tell the reporting organisation: the title has no 'Report on X contribution' "
+            "and the metadata file has no 'organisation'",
+            path,
+            line_of(text, blocks[0].start),
+        )
+    doc = Document(
+        slug=meta.get("slug") or _slug(path),
+        path=path,
+        text=text,
+        title=meta.get("title") or title_from_text,
+        organisation=str(organisation),
+        metadata=meta,
+    )
+
+    commitment: int | None = None
+    action: int | None = None
+    place: Place | None = None
+    passages: list[Passage] = []
+    consumed: set[int] = set()  # blocks already read as the tail of an action title
+
+    def add(kind: str, start: int, end: int, **extra) -> None:
+        passages.append(
+            Passage(
+                n=len(passages) + 1,
+                text=text[start:end],
+                start=start,
+                end=end,
+                kind=kind,
+                line=line_of(text, start),
+                **extra,
+            )
+        )
+
+    i = first_commitment
+    while i < len(blocks):
+        block = blocks[i]
+        if i in consumed:
+            i += 1
+            continue
+        head = _COMMITMENT.match(block.text)
+        if head:
+            commitment, action, place = int(head.group(1)), None, None
+            doc.commitments.append(
+                Commitment(commitment, _unbold(head.group(2)), block.start, block.end)
+            )
+            i += 1
+            continue
+        if _FOOTNOTE.match(block.text):
+            for line in _lines(block):
+                mark = _FOOTNOTE.match(line.text)
+                if mark:
+                    number = _superscript_number(mark.group(1))
+                    add("footnote", line.start, line.end, footnote=number)
+                elif passages and passages[-1].kind == "footnote":  # a footnote's 2nd line
+                    last = passages.pop()
+                    add("footnote", last.start, line.end, footnote=last.footnote)
+            i += 1
+            continue
+        if _BOLD_BULLET.match(block.text):
+            title, start, end, used = _action_title(blocks, i)
+            consumed.update(used)
+            action, place = len(doc.actions) + 1, None
+            doc.actions.append(Action(action, commitment, title, start, end))
+            i += 1
+            continue
+        context = {"commitment": commitment, "action": action, "place": place}
+        if _BULLET.match(block.text):
+            for line in _lines(block):
+                body = _BULLET.match(line.text)
+                offset = line.start + (body.end() if body else 0)
+                add("item", offset, line.end, **context)
+            i += 1
+            continue
+        if _is_heading(block) and not (
+            i + 1 < len(blocks) and _continues(block.text, blocks[i + 1])
+        ):
+            place = Place(block.text, block.start, block.end)
+            i += 1
+            continue
+        # A paragraph, re-joined with the blocks a page break split off it.
+        start, end = block.start, block.end
+        while i + 1 < len(blocks) and _continues(text[start:end], blocks[i + 1]):
+            nxt = blocks[i + 1]
+            if nxt.text[:1].isupper() and _is_heading(nxt):
+                break
+            i += 1
+            end = nxt.end
+        add("paragraph", start, end, **context)
+        i += 1
+
+    doc.passages = passages
+    return doc
+
+
+def _action_title(blocks: list[_Block], i: int) -> tuple[str, int, int, set[int]]:
+    """Read the bold-bullet action title at blocks[i], following it across page breaks and
+    the footnotes a break dropped in; returns (title, start, end, indices of tail blocks)."""
+    block = blocks[i]
+    bullet = _BOLD_BULLET.match(block.text)
+    start, end = block.start + bullet.end(), block.end
+    parts, used = [block.text[bullet.end() :]], set()
+    j = i + 1
+    while j < len(blocks):
+        k = j
+        while k < len(blocks) and _FOOTNOTE.match(blocks[k].text):
+            k += 1  # footnotes stay where they are: the main loop reads them as footnotes
+        if k >= len(blocks) or _BOLD_BULLET.match(blocks[k].text):
+            break
+        unclosed = parts[0].count("**") + sum(p.count("**") for p in parts[1:]) < 1
+        if not (unclosed or _continues(parts[-1], blocks[k])):
+            break
+        parts.append(blocks[k].text)
+        end = blocks[k].end
+        used.add(k)
+        j = k + 1
+    return _unbold(" ".join(parts)), start, end, used
+
+
+def _slug(path: Path) -> str:
+    from poagraph.iris import slugify
+
+    return slugify(path.stem)
