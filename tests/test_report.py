@@ -247,3 +247,34 @@ def test_footnotes_of_the_bundled_report(doc):
     assert (
         after.text.startswith("Currently IOM Afghanistan") and after.place.heading == "Afghanistan"
     )
+
+
+def test_a_paragraph_cut_by_a_page_break_with_a_footnote_in_between():
+    d = parse(
+        "Commitment 7: Money\n\n- **Act**\n\nSahel\n\n"
+        "Funds came from the Belgian Survival Fund\n\n"
+        "¹ Projects are counted when handed over.\n\n"
+        "(BSF), between 2004 and 2009.\n\nBhutan\n\nMore.\n"
+    )
+    para, note, last = d.passages
+    assert para.text.startswith("Funds came") and para.text.endswith(
+        "(BSF), between 2004 and 2009."
+    )
+    assert d.text[para.start : para.end] == para.text
+    assert (note.kind, note.footnote) == ("footnote", 1)
+    assert last.place.heading == "Bhutan"
+
+
+def test_another_organisations_report_of_the_same_layout():
+    d = parse_report(Path(__file__).parent / "fixtures" / "reports" / "uncdf-bpoa-review.md")
+    assert (d.organisation, d.slug) == ("UNCDF", "uncdf-bpoa-review")
+    assert [c.number for c in d.commitments] == [4, 7]
+    assert len(d.actions) == 2
+    assert [p.place.heading for p in d.passages if p.place] == [
+        "General activities",
+        "Nepal",
+        "Malawi and Lesotho",
+        "Sahel",
+        "Bhutan",
+    ]
+    assert all(d.text[p.start : p.end] == p.text for p in d.passages)

@@ -189,6 +189,8 @@ def _continues(previous: str, nxt: _Block) -> bool:
         return False
     if first.islower():
         return True
+    if first in "([" and not previous.rstrip("*").rstrip().endswith(_TERMINAL):
+        return True
     return previous.rstrip("*").rstrip().endswith((",", ";", "-", " and", " or", " of"))
 
 
@@ -345,19 +347,32 @@ def parse_text(text: str, path: str | Path = "<text>", metadata: dict | None = N
             place = Place(block.text, block.start, block.end)
             i += 1
             continue
-        # A paragraph, re-joined with the blocks a page break split off it.
+        # A paragraph, re-joined with what a page break (and a footnote it dropped in) cut off.
         start, end = block.start, block.end
-        while i + 1 < len(blocks) and _continues(text[start:end], blocks[i + 1]):
-            nxt = blocks[i + 1]
-            if nxt.text[:1].isupper() and _is_heading(nxt):
-                break
-            i += 1
-            end = nxt.end
+        for k in _continuation(blocks, i + 1, text[start:end]):
+            consumed.add(k)
+            end = blocks[k].end
         add("paragraph", start, end, **context)
         i += 1
 
     doc.passages = passages
     return doc
+
+
+def _continuation(blocks: list[_Block], j: int, text: str) -> list[int]:
+    """Indices of the blocks from j on that carry on `text`, looking past footnotes
+    (which stay in place and are read as footnotes)."""
+    found: list[int] = []
+    while True:
+        k = j
+        while k < len(blocks) and _FOOTNOTE.match(blocks[k].text):
+            k += 1
+        if k >= len(blocks) or not _continues(text, blocks[k]):
+            return found
+        if blocks[k].text[:1].isupper() and _is_heading(blocks[k]):
+            return found
+        found.append(k)
+        text, j = blocks[k].text, k + 1
 
 
 def _action_title(blocks: list[_Block], i: int) -> tuple[str, int, int, set[int]]:
