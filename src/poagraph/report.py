@@ -341,9 +341,7 @@ def parse_text(text: str, path: str | Path = "<text>", metadata: dict | None = N
                 add("item", offset, line.end, **context)
             i += 1
             continue
-        if _is_heading(block) and not (
-            i + 1 < len(blocks) and _continues(block.text, blocks[i + 1])
-        ):
+        if _is_heading(block) and not _continuation(blocks, i + 1, block.text):
             place = Place(block.text, block.start, block.end)
             i += 1
             continue
