@@ -1,0 +1,199 @@
+"""The embedded on-disk Oxigraph store: open it, replace named graphs atomically, count, export.
+
+Every write goes through `replace_graphs`: the new quads are staged in scratch graphs in one
+transaction, then one SPARQL update moves them over their targets (MOVE drops the target
+first). Oxigraph applies each of those steps all-or-nothing, so a reader sees either the old
+graphs or the new ones, and a failure half-way (bad quad, exception in the producer, disk
+error) leaves the previous graphs untouched. Rebuilding replaces, it never duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple, serialize
+
+from . import iris
+
+#: Prefixes written into Turtle and TriG exports (and available to the endpoint).
+PREFIXES = {
+    "poa": iris.POA,
+    "id": iris.ID,
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "schema": "https://schema.org/",
+    "oa": "http://www.w3.org/ns/oa#",
+}
+
+#: Export formats by CLI name. Turtle and JSON-LD without graphs are the union of all graphs.
+FORMATS = {
+    "nquads": RdfFormat.N_QUADS,
+    "trig": RdfFormat.TRIG,
+    "turtle": RdfFormat.TURTLE,
+    "jsonld": RdfFormat.JSON_LD,
+}
+
+#: Scratch graphs live here between the staging write and the move; never left behind.
+_STAGING = iris.GRAPH + "staging/"
+
+
+class StoreError(OSError):
+    """The store cannot be opened or written (locked by another process, bad directory)."""
+
+
+def exists(path: str | Path) -> bool:
+    """Whether a store was ever written at `path` (RocksDB keeps a CURRENT file)."""
+    return (Path(path) / "CURRENT").is_file()
+
+
+def open_store(path: str | Path, *, create: bool = True) -> Store:
+    """Open the on-disk store at `path` read-write, creating it (and parents) if `create`.
+
+    Raises StoreError with a plain message when another process holds the store's lock
+    (RocksDB allows one writer per directory and its own message is cryptic), or when
+    `create` is false and there is no store yet.
+    """
+    path = Path(path)
+    if not create and not exists(path):
+        raise StoreError(f"{path}: no store here; run `poagraph build` first (or pass --store)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store = Store(str(path))
+    except OSError as e:  # RocksDB reports a held lock as an IOError mentioning LOCK
+        if "lock" in str(e).lower():
+            raise StoreError(
+                f"{path}: the store is in use by another process (a running `poagraph serve`"
+                " or build?); stop it or use another --store"
+            ) from e
+        raise StoreError(f"{path}: cannot open the store: {e}") from e
+    _drop_staging(store)
+    return store
+
+
+def _drop_staging(store: Store) -> None:
+    """Remove scratch graphs a killed process may have left between stage and move."""
+    for g in list(store.named_graphs()):
+        if isinstance(g, NamedNode) and g.value.startswith(_STAGING):
+            store.remove_graph(g)
+
+
+def replace_graph(store: Store, graph: NamedNode, quads: Iterable[Quad | Triple]) -> int:
+    """Make `graph` hold exactly `quads` (their own graph names are ignored); atomic.
+
+    Returns the number of distinct triples now in the graph.
+    """
+    return replace_graphs(store, {graph: quads})[graph]
+
+
+def replace_graphs(
+    store: Store, graphs: Mapping[NamedNode, Iterable[Quad | Triple]]
+) -> dict[NamedNode, int]:
+    """Replace several named graphs in one step: all of them change, or none does.
+
+    Returns the number of distinct triples in each graph afterwards.
+    """
+    staging = {g: NamedNode(f"{_STAGING}{uuid.uuid4().hex}") for g in graphs}
+
+    def staged() -> Iterable[Quad]:
+        for g, quads in graphs.items():
+            target = staging[g]
+            for q in quads:
+                if not isinstance(q, Quad | Triple):
+                    raise TypeError(f"expected a Quad or Triple for {g}, got {q!r}")
+                yield Quad(q.subject, q.predicate, q.object, target)
+
+    try:
+        store.extend(staged())  # one transaction: all staged, or nothing
+        # One update, one transaction. The graph IRIs are ours (minted by iris or uuid).
+        moves = " ; ".join(f"MOVE SILENT GRAPH {staging[g]} TO {g}" for g in graphs)
+        if moves:
+            store.update(moves)
+    finally:
+        for s in staging.values():  # a no-op after a successful move
+            store.remove_graph(s)
+    return {g: _count(store, g) for g in graphs}
+
+
+def _count(store: Store, graph: NamedNode) -> int:
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
+
+
+@dataclass
+class GraphStats:
+    """What is in the store: triples per graph, typed resources per class and graph."""
+
+    triples: dict[str, int] = field(default_factory=dict)  #: graph IRI -> triples
+    classes: dict[str, dict[str, int]] = field(default_factory=dict)  #: class -> graph -> n
+    union: dict[str, int] = field(default_factory=dict)  #: class -> distinct resources
+
+    @property
+    def total(self) -> int:
+        return sum(self.triples.values())
+
+
+_TRIPLES_PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+_CLASSES_PER_GRAPH = """
+SELECT ?g ?class (COUNT(DISTINCT ?s) AS ?n)
+WHERE { GRAPH ?g { ?s a ?class } } GROUP BY ?g ?class
+"""
+_CLASSES_UNION = "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class"
+
+
+def graph_stats(store: Store) -> GraphStats:
+    """Count triples per named graph and instances per class, per graph and over the union."""
+    stats = GraphStats()
+    for row in store.query(_TRIPLES_PER_GRAPH):
+        stats.triples[row["g"].value] = int(row["n"].value)
+    for row in store.query(_CLASSES_PER_GRAPH):
+        per_graph = stats.classes.setdefault(row["class"].value, {})
+        per_graph[row["g"].value] = int(row["n"].value)
+    for row in store.query(_CLASSES_UNION, use_default_graph_as_union=True):
+        stats.union[row["class"].value] = int(row["n"].value)
+    stats.triples = dict(sorted(stats.triples.items()))
+    stats.classes = dict(sorted(stats.classes.items()))
+    return stats
+
+
+def export(store: Store, fmt: str, output: BinaryIO | str | Path | None = None) -> bytes | None:
+    """Serialize the store. nquads, trig and jsonld keep the named graphs; turtle is the
+    union of all graphs (what queries see), each triple once.
+
+    Returns bytes when `output` is None, else writes to the file or path.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    rdf_format = FORMATS[fmt]
+    if isinstance(output, Path):
+        output = str(output)
+    if rdf_format.supports_datasets:
+        prefixes = PREFIXES if fmt == "trig" else None
+        return store.dump(output, rdf_format, prefixes=prefixes)
+    triples = {q.triple for q in store}
+    return serialize(sorted(triples, key=str), output, rdf_format, prefixes=PREFIXES)
+
+
+def fingerprint(store: Store) -> str:
+    """A content hash of the whole dataset (SHA-256 over the sorted N-Quads lines).
+
+    The store's version for caching (ETag, result caches): equal content gives an equal
+    fingerprint, whatever built it and when, and any change to any graph changes it.
+    It reads every quad (about 10 ms per 10k quads), so compute it once when the store
+    is opened and again after each write, not per request. Blank node labels take part,
+    so graphs with blank nodes re-loaded from text get a new fingerprint.
+    """
+    digest = hashlib.sha256()
+    for line in sorted(str(q) for q in store):
+        digest.update(line.encode())
+        digest.update(b"\n")
+    return digest.hexdigest()

@@ -1,0 +1,44 @@
+"""Shared fixtures: the bundled report, a store built from it once per session, free ports."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from poagraph import paths
+
+
+@pytest.fixture(scope="session")
+def report_path() -> Path:
+    """The bundled IOM report (sources/iom-bpoa-review.md)."""
+    return paths.BUNDLED_REPORTS[0]
+
+
+@pytest.fixture(scope="session")
+def built_store_path(tmp_path_factory: pytest.TempPathFactory, report_path: Path) -> Path:
+    """A store directory holding the full build of the bundled report, built once.
+
+    Shared by the whole session: open it, read it, close it (drop the Store object) before
+    the test ends, since RocksDB allows one open instance per directory. A test that writes
+    must build or copy its own store (shutil.copytree to its tmp_path).
+    """
+    from poagraph.build import build
+
+    store_path = tmp_path_factory.mktemp("built") / "store"
+    build([report_path], store_path)
+    return store_path
+
+
+@pytest.fixture
+def free_port() -> Callable[[], int]:
+    """Returns a function giving a TCP port free on 127.0.0.1 right now."""
+
+    def pick() -> int:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    return pick

@@ -1,0 +1,215 @@
+"""The store: atomic graph replacement, statistics, exports that parse back, fingerprint, lock."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
+
+from poagraph import iris, store
+
+RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+LABEL = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+G1 = iris.report_graph("first-report")
+G2 = iris.report_graph("second-report")
+
+
+def country_quads(codes: list[str], graph: NamedNode) -> list[Quad]:
+    """Two triples per country: its type and a label with characters that need escaping."""
+    quads = []
+    for code in codes:
+        c = iris.country(code)
+        quads.append(Quad(c, RDF_TYPE, iris.poa("Country"), graph))
+        quads.append(Quad(c, LABEL, Literal(f'{code} "quoted" \\ [x]\nline', language="en"), graph))
+    return quads
+
+
+def graph_triples(db, graph: NamedNode) -> set:
+    return {q.triple for q in db.quads_for_pattern(None, None, None, graph)}
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator:
+    yield store.open_store(tmp_path / "store")
+
+
+def test_replace_twice_gives_same_triples_no_duplicates(db) -> None:
+    quads = country_quads(["AFG", "BGD", "KHM"], G1)
+    first = store.replace_graph(db, G1, quads)
+    second = store.replace_graph(db, G1, quads)
+    assert first == second == len(quads)
+    assert len(db) == len(quads)
+
+
+def test_replace_drops_old_triples_and_keeps_other_graphs(db) -> None:
+    store.replace_graph(db, G1, country_quads(["AFG", "BGD"], G1))
+    store.replace_graph(db, G2, country_quads(["HTI"], G2))
+    store.replace_graph(db, G1, country_quads(["NPL"], G1))
+    g1_subjects = {t.subject for t in graph_triples(db, G1)}
+    assert g1_subjects == {iris.country("NPL")}
+    assert {t.subject for t in graph_triples(db, G2)} == {iris.country("HTI")}
+
+
+def test_quads_land_in_the_target_graph_whatever_their_own_graph(db) -> None:
+    quads = country_quads(["AFG"], G2)  # built for G2, loaded into G1
+    store.replace_graph(db, G1, quads)
+    assert graph_triples(db, G1) == {q.triple for q in quads}
+    assert graph_triples(db, G2) == set()
+
+
+def test_failure_half_way_leaves_the_previous_graph(db) -> None:
+    before = country_quads(["AFG", "BGD"], G1)
+    store.replace_graph(db, G1, before)
+
+    def failing() -> Iterator[Quad]:
+        yield from country_quads(["NPL", "HTI", "LSO"], G1)
+        raise RuntimeError("extraction crashed")
+
+    with pytest.raises(RuntimeError, match="extraction crashed"):
+        store.replace_graph(db, G1, failing())
+    assert graph_triples(db, G1) == {q.triple for q in before}
+    assert set(db.named_graphs()) == {G1}, "no staging graph may be left behind"
+
+
+def test_a_bad_quad_leaves_the_previous_graph(db) -> None:
+    before = country_quads(["AFG"], G1)
+    store.replace_graph(db, G1, before)
+    with pytest.raises(TypeError):
+        store.replace_graph(db, G1, [*country_quads(["NPL"], G1), "not a quad"])
+    assert graph_triples(db, G1) == {q.triple for q in before}
+
+
+def test_replace_graphs_is_all_or_nothing(db) -> None:
+    store.replace_graphs(db, {G1: country_quads(["AFG"], G1), G2: country_quads(["BGD"], G2)})
+    before = set(db)
+
+    def failing() -> Iterator[Quad]:
+        yield from country_quads(["HTI"], G2)
+        raise ValueError("second graph failed")
+
+    with pytest.raises(ValueError):
+        store.replace_graphs(db, {G1: country_quads(["NPL"], G1), G2: failing()})
+    assert set(db) == before
+
+
+def test_data_persists_after_reopening(tmp_path: Path) -> None:
+    db = store.open_store(tmp_path / "store")
+    quads = country_quads(["AFG", "TLS"], G1)
+    store.replace_graph(db, G1, quads)
+    db.flush()
+    del db
+    reopened = store.open_store(tmp_path / "store", create=False)
+    assert graph_triples(reopened, G1) == {q.triple for q in quads}
+
+
+def test_staging_left_by_a_killed_build_is_dropped_on_open(tmp_path: Path) -> None:
+    db = store.open_store(tmp_path / "store")
+    store.replace_graph(db, G1, country_quads(["AFG"], G1))
+    leftover = NamedNode(iris.GRAPH + "staging/0123")
+    db.extend(country_quads(["NPL"], leftover))
+    del db
+    db = store.open_store(tmp_path / "store")
+    assert set(db.named_graphs()) == {G1}
+
+
+def test_opening_a_missing_store_without_create_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(store.StoreError, match="no store here"):
+        store.open_store(tmp_path / "nothing", create=False)
+    assert not (tmp_path / "nothing").exists()
+
+
+def test_store_locked_by_another_process_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    store.open_store(path)  # created, then released when the object is dropped
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import pyoxigraph, sys; s = pyoxigraph.Store(sys.argv[1]);"
+            " print('ready', flush=True); sys.stdin.read()",
+            str(path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(store.StoreError, match="in use by another process"):
+            store.open_store(path)
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+
+
+def test_graph_stats_counts_per_class_and_graph(db) -> None:
+    report = iris.report("first-report")
+    store.replace_graphs(
+        db,
+        {
+            G1: [
+                *country_quads(["AFG", "BGD", "KHM"], G1),
+                Quad(report, RDF_TYPE, iris.poa("Report")),
+            ],
+            G2: country_quads(["AFG", "HTI"], G2),  # AFG typed in both graphs
+        },
+    )
+    stats = store.graph_stats(db)
+    country = iris.poa("Country").value
+    assert stats.triples == {G1.value: 7, G2.value: 4}
+    assert stats.total == 11
+    assert stats.classes[country] == {G1.value: 3, G2.value: 2}
+    assert stats.classes[iris.poa("Report").value] == {G1.value: 1}
+    assert stats.union[country] == 4  # AFG BGD KHM HTI, AFG counted once
+
+
+def two_graph_dataset(db) -> None:
+    """Two graphs sharing one triple, so the union has fewer triples than the dataset quads."""
+    store.replace_graphs(
+        db, {G1: country_quads(["AFG", "BGD"], G1), G2: country_quads(["AFG", "HTI"], G2)}
+    )
+
+
+@pytest.mark.parametrize(
+    ("fmt", "rdf_format"),
+    [("nquads", RdfFormat.N_QUADS), ("trig", RdfFormat.TRIG), ("jsonld", RdfFormat.JSON_LD)],
+)
+def test_dataset_exports_parse_back_to_the_same_quads(db, fmt: str, rdf_format) -> None:
+    two_graph_dataset(db)
+    data = store.export(db, fmt)
+    assert set(parse(data, format=rdf_format)) == set(db)
+
+
+def test_turtle_export_is_the_union_each_triple_once(db, tmp_path: Path) -> None:
+    two_graph_dataset(db)
+    out = tmp_path / "union.ttl"
+    store.export(db, "turtle", out)
+    text = out.read_text(encoding="utf-8")
+    assert "@prefix poa:" in text
+    parsed = list(parse(path=str(out), format=RdfFormat.TURTLE))
+    union = {q.triple for q in db}
+    assert len(union) < len(db)  # the dataset does share a triple
+    assert len(parsed) == len(union)
+    assert {q.triple for q in parsed} == union
+
+
+def test_export_refuses_an_unknown_format(db) -> None:
+    with pytest.raises(ValueError, match="unknown format"):
+        store.export(db, "rdfxml-ish")
+
+
+def test_fingerprint_depends_on_content_only(tmp_path: Path) -> None:
+    a = store.open_store(tmp_path / "a")
+    b = store.open_store(tmp_path / "b")
+    store.replace_graph(a, G1, country_quads(["AFG", "BGD"], G1))
+    store.replace_graph(b, G1, list(reversed(country_quads(["AFG", "BGD"], G1))))
+    assert store.fingerprint(a) == store.fingerprint(b)
+    before = store.fingerprint(a)
+    store.replace_graph(a, G1, country_quads(["AFG"], G1))
+    assert store.fingerprint(a) != before
+    store.replace_graph(a, G1, country_quads(["AFG", "BGD"], G1))
+    assert store.fingerprint(a) == before
