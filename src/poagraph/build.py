@@ -86,7 +86,7 @@ def build(
     for q in reference.reference_quads():
         graphs.setdefault(q.graph_name, []).append(q)
     reference_graphs = dict(graphs)
-    gaz = gazetteer.load()
+    gaz = gazetteer.load_gazetteer()
 
     results: list[ReportResult] = []
     seen: dict[str, Path] = {}

@@ -211,9 +211,8 @@ def coverage(report_path: Path | None) -> None:
 
     with user_errors():
         doc = parse_report(report_path or paths.BUNDLED_REPORTS[0])
-        rows = [
-            r if isinstance(r, dict) else asdict(r) for r in report_coverage(doc, gazetteer.load())
-        ]
+        found = report_coverage(doc, gazetteer.load_gazetteer())
+        rows = [r if isinstance(r, dict) else asdict(r) for r in found]
     if not rows:
         err.print(f"{doc.path}: no numbers found")
         return
@@ -271,6 +270,7 @@ def query(
         try:
             results = db.query(text, prefixes=store.PREFIXES, use_default_graph_as_union=True)
         except SyntaxError as e:  # pyoxigraph says "error at LINE:COLUMN: ..."
+            del db  # the traceback keeps this frame: let the store's lock go now
             raise click.ClickException(f"{source}: SPARQL syntax {e}") from e
         _print_results(results, fmt)
 

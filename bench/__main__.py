@@ -1,0 +1,45 @@
+"""Run the benchmarks: `python -m bench` (all) or `python -m bench build [endpoint ...]`.
+
+A benchmark is bench/NAME.py with `run() -> None`; helper modules start with an underscore.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+import bench
+
+#: Run first when present, in this order; any other bench module follows alphabetically.
+ORDER = ["build", "validate", "endpoint"]
+
+
+def available() -> list[str]:
+    found = [m.name for m in pkgutil.iter_modules([str(Path(bench.__file__).parent)])]
+    found = [n for n in found if not n.startswith("_")]
+    return [n for n in ORDER if n in found] + sorted(n for n in found if n not in ORDER)
+
+
+def main(argv: list[str]) -> int:
+    names = available()
+    chosen = argv or names
+    unknown = [n for n in chosen if n not in names]
+    if unknown:
+        print(f"unknown benchmark {', '.join(unknown)}; available: {', '.join(names)}")
+        return 2
+    status = 0
+    for name in chosen:
+        module = importlib.import_module(f"bench.{name}")
+        if not hasattr(module, "run"):  # helpers are named _x.py; anything else is a mistake
+            print(f"bench/{name}.py has no run() function")
+            status = 1
+            continue
+        bench.console.rule(f"bench {name}")
+        module.run()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

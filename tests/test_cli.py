@@ -1,0 +1,241 @@
+"""The `poagraph` command line, run through click's CliRunner (the real code, in-process)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pyoxigraph import RdfFormat, parse
+
+from poagraph import iris, paths, store
+from poagraph.cli import main
+
+OTHER_REPORT = Path(__file__).parent / "fixtures" / "reports" / "uncdf-bpoa-review.md"
+COUNT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def store_copy(built_store_path: Path, tmp_path: Path) -> Path:
+    """A writable copy of the session's built store."""
+    target = tmp_path / "store"
+    shutil.copytree(built_store_path, target)
+    return target
+
+
+def quads_in(path: Path) -> set:
+    db = store.open_store(path, create=False)
+    return set(db)
+
+
+def user_error(result, *fragments: str) -> None:
+    """A user error: exit 1, the fragments in the message, no traceback."""
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in result.output
+
+
+def test_build_twice_replaces_never_duplicates(runner: CliRunner, store_copy: Path) -> None:
+    before = quads_in(store_copy)
+    result = runner.invoke(main, ["build", "--store", str(store_copy)])
+    assert result.exit_code == 0, result.output
+    assert quads_in(store_copy) == before
+    graphs = {g.value for g in {q.graph_name for q in before}}
+    assert iris.report_graph("iom-bpoa-review").value in graphs
+    assert iris.ONTOLOGY_GRAPH.value in graphs
+
+
+def test_another_report_adds_its_graph_and_keeps_the_first(
+    runner: CliRunner, store_copy: Path
+) -> None:
+    before = quads_in(store_copy)
+    result = runner.invoke(
+        main, ["build", "--report", str(OTHER_REPORT), "--store", str(store_copy)]
+    )
+    assert result.exit_code == 0, result.output
+    after = quads_in(store_copy)
+    other_graph = iris.report_graph("uncdf-bpoa-review")
+    iom_graph = iris.report_graph("iom-bpoa-review")
+    assert any(q.graph_name == other_graph for q in after)
+    assert {q for q in after if q.graph_name == iom_graph} == {
+        q for q in before if q.graph_name == iom_graph
+    }
+
+
+def test_build_with_a_missing_report_file(runner: CliRunner, tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.md"
+    result = runner.invoke(
+        main, ["build", "--report", str(missing), "--store", str(tmp_path / "s")]
+    )
+    assert result.exit_code == 2
+    assert "nowhere.md" in result.output and "does not exist" in result.output
+    assert not (tmp_path / "s").exists()
+
+
+def test_build_with_a_binary_report_names_the_file(runner: CliRunner, tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.md"
+    garbage.write_bytes(bytes(range(256)) * 8)
+    result = runner.invoke(
+        main, ["build", "--report", str(garbage), "--store", str(tmp_path / "s")]
+    )
+    user_error(result, "garbage.md", "UTF-8")
+
+
+def test_build_with_no_commitment_heading_names_file_and_line(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    flat = tmp_path / "flat.md"
+    flat.write_text("# Report on FAO contribution\n\nJust prose, no commitments.\n")
+    result = runner.invoke(main, ["build", "--report", str(flat), "--store", str(tmp_path / "s")])
+    user_error(result, "flat.md:", "Commitment")
+
+
+def test_a_failed_build_leaves_the_store_as_it_was(
+    runner: CliRunner, store_copy: Path, tmp_path: Path
+) -> None:
+    before = quads_in(store_copy)
+    broken = tmp_path / "broken.md"
+    broken.write_bytes(b"\xff\xfe not text")
+    result = runner.invoke(
+        main,
+        [
+            "build",
+            "--report",
+            str(OTHER_REPORT),
+            "--report",
+            str(broken),
+            "--store",
+            str(store_copy),
+        ],
+    )
+    user_error(result, "broken.md")
+    del result  # its traceback would otherwise keep the store open
+    assert quads_in(store_copy) == before
+
+
+def test_build_on_a_store_locked_by_another_process(runner: CliRunner, store_copy: Path) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import pyoxigraph, sys; s = pyoxigraph.Store(sys.argv[1]);"
+            " print('ready', flush=True); sys.stdin.read()",
+            str(store_copy),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        result = runner.invoke(main, ["build", "--store", str(store_copy)])
+        user_error(result, str(store_copy), "in use by another process")
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "rdf_format"),
+    [("nquads", RdfFormat.N_QUADS), ("trig", RdfFormat.TRIG), ("jsonld", RdfFormat.JSON_LD)],
+)
+def test_export_keeps_every_quad(
+    runner: CliRunner, built_store_path: Path, tmp_path: Path, fmt: str, rdf_format
+) -> None:
+    out = tmp_path / f"export.{fmt}"
+    result = runner.invoke(
+        main, ["export", "--store", str(built_store_path), "--format", fmt, "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    exported = set(parse(path=str(out), format=rdf_format))
+    assert exported == quads_in(built_store_path)
+
+
+def test_export_turtle_to_stdout_is_the_union(runner: CliRunner, built_store_path: Path) -> None:
+    result = runner.invoke(main, ["export", "--store", str(built_store_path), "--format", "turtle"])
+    assert result.exit_code == 0, result.output
+    triples = {q.triple for q in parse(result.stdout_bytes, format=RdfFormat.TURTLE)}
+    assert triples == {q.triple for q in quads_in(built_store_path)}
+
+
+def test_export_from_a_missing_store(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["export", "--store", str(tmp_path / "none"), "--format", "trig"])
+    user_error(result, "no store here", "poagraph build")
+
+
+def test_stats_lists_graphs_and_classes(runner: CliRunner, built_store_path: Path) -> None:
+    result = runner.invoke(main, ["stats", "--store", str(built_store_path)], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "report/iom-bpoa-review" in result.output
+    assert "poa:Commitment" in result.output
+    n_quads = len(quads_in(built_store_path))
+    assert str(n_quads) in result.output  # the total
+
+
+def test_query_csv_counts_union_triples(runner: CliRunner, built_store_path: Path) -> None:
+    result = runner.invoke(
+        main, ["query", "--store", str(built_store_path), "-e", COUNT_QUERY, "--format", "csv"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    union = {q.triple for q in quads_in(built_store_path)}
+    assert int(rows[0]["n"]) >= len(union)
+
+
+def test_query_json_uses_predeclared_prefixes(runner: CliRunner, built_store_path: Path) -> None:
+    query = "SELECT ?c ?label WHERE { ?c a poa:Commitment ; skos:prefLabel ?label }"
+    result = runner.invoke(
+        main, ["query", "--store", str(built_store_path), "-e", query, "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    bindings = json.loads(result.stdout)["results"]["bindings"]
+    numbers = {b["c"]["value"].rsplit("/", 1)[1] for b in bindings}
+    assert numbers == {str(n) for n in range(1, 8)}
+
+
+def test_query_table_from_a_file(runner: CliRunner, built_store_path: Path, tmp_path: Path) -> None:
+    rq = tmp_path / "reports.rq"
+    rq.write_text("SELECT ?r WHERE { ?r a poa:Report }\n")
+    result = runner.invoke(
+        main, ["query", "--store", str(built_store_path), "--file", str(rq)], terminal_width=200
+    )
+    assert result.exit_code == 0, result.output
+    assert "iom-bpoa-review" in result.output
+    assert "1 rows" in result.output
+
+
+def test_query_syntax_error_gives_the_position(runner: CliRunner, built_store_path: Path) -> None:
+    result = runner.invoke(
+        main, ["query", "--store", str(built_store_path), "-e", "SELECT ?x WHERE { ?x ?y }"]
+    )
+    user_error(result, "syntax", "1:")
+
+
+def test_query_needs_exactly_one_source(runner: CliRunner, built_store_path: Path) -> None:
+    result = runner.invoke(main, ["query", "--store", str(built_store_path)])
+    assert result.exit_code == 2
+    assert "exactly one" in result.output
+
+
+def test_bundled_queries_run(runner: CliRunner, built_store_path: Path) -> None:
+    """Every queries/*.rq parses and runs from the CLI (their answers are tested elsewhere)."""
+    files = sorted(paths.QUERIES.glob("*.rq"))
+    local = [f for f in files if "SERVICE" not in f.read_text(encoding="utf-8")]
+    for rq in local:
+        result = runner.invoke(
+            main, ["query", "--store", str(built_store_path), "--file", str(rq), "--format", "csv"]
+        )
+        assert result.exit_code == 0, f"{rq.name}: {result.output}"
