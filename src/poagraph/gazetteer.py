@@ -1,0 +1,443 @@
+"""Find countries, regions, organisations and programmes in report text.
+
+The knowledge is data in mappings/ (countries.yaml, regions.yaml, organisations.yaml,
+programmes.yaml); this module only compiles it into matchers. Matching is exact-case
+(acronyms must not match ordinary words), whole-word, leftmost-longest: "Guinea-Bissau"
+wins over "Guinea", "UN-OCHA" over "OCHA". The same name may denote different bodies in
+different countries ("Ministry of Women's Affairs" of Cambodia vs of Afghanistan): such
+names resolve by the passage's countries and are skipped when the context cannot decide.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pycountry
+import yaml
+
+from . import iris, paths
+
+#: What may separate the places of a heading: "DRC and Rwanda", "Senegal, Mali and ...".
+_SEPARATORS = re.compile(r"^(?:\s|,|;|&|\band\b|\bthe\b)*$")
+
+
+class GazetteerError(ValueError):
+    """A mapping file is malformed: says which file and which entry."""
+
+
+@dataclass(frozen=True)
+class Match:
+    """One mention: `text[start:end] == surface`."""
+
+    key: str  #: ISO3 for a country, slug otherwise
+    kind: str  #: "country", "region", "organisation" or "programme"
+    iri: str
+    start: int
+    end: int
+    surface: str
+
+
+@dataclass(frozen=True)
+class PlaceRef:
+    """What a place heading denotes. A heading no gazetteer knows keeps its unknown parts
+    in `unresolved`, so that coverage can report them instead of silently dropping them."""
+
+    heading: str
+    countries: tuple[str, ...] = ()
+    region: str | None = None
+    unresolved: tuple[str, ...] = ()
+    is_general: bool = False
+
+    @property
+    def resolved(self) -> bool:
+        return not self.unresolved
+
+
+@dataclass(frozen=True)
+class Entity:
+    """An organisation or programme of the gazetteer (the YAML entry, normalised)."""
+
+    slug: str
+    kind: str  #: "organisation" or "programme"
+    label: str
+    acronyms: tuple[str, ...]
+    variants: tuple[str, ...]
+    countries: tuple[str, ...]  #: the country of a national body; where a programme runs
+    data: dict = field(compare=False, hash=False)  #: the whole YAML entry
+
+    @property
+    def iri(self) -> str:
+        mint = iris.organisation if self.kind == "organisation" else iris.programme
+        return str(mint(self.slug))
+
+    @property
+    def surfaces(self) -> tuple[str, ...]:
+        return (self.label, *self.variants, *self.acronyms)
+
+
+@dataclass(frozen=True)
+class Region:
+    slug: str
+    label: str
+    variants: tuple[str, ...]
+    countries: tuple[str, ...]  #: poa:includesCountry
+    data: dict = field(compare=False, hash=False)
+
+    @property
+    def iri(self) -> str:
+        return str(iris.region(self.slug))
+
+
+def _trie_regex(words: Iterable[str]) -> str:
+    """A regex for a set of literal words, factored as a trie so that thousands of names
+    cost one pass over the text; at every branch the longer continuation is tried first."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def emit(node: dict) -> str:
+        end = "" in node
+        branches = []
+        for ch in sorted(k for k in node if k):
+            atom = "['’]" if ch == "'" else re.escape(ch)
+            branches.append(atom + emit(node[ch]))
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if end:
+            return f"(?:{body})?"
+        return body
+
+    return emit(trie)
+
+
+def _pattern(surfaces: Iterable[str]) -> re.Pattern[str] | None:
+    """Whole-word, exact-case, leftmost-longest matcher; ' also matches the typographic ’."""
+    words = {_norm(s) for s in surfaces if s}
+    if not words:
+        return None
+    return re.compile(rf"(?<!\w)(?:{_trie_regex(words)})(?!\w)")
+
+
+def _norm(surface: str) -> str:
+    return surface.replace("’", "'")
+
+
+def _as_tuple(value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+def _countries_of(context: str | Sequence[str] | None) -> tuple[str, ...]:
+    if context is None:
+        return ()
+    if isinstance(context, str):
+        return (context,)
+    return tuple(context)
+
+
+class _EntityIndex:
+    """Surfaces -> candidate entities, with context-dependent choice."""
+
+    def __init__(self, entities: list[Entity], groups: list[dict]):
+        self.by_slug = {e.slug: e for e in entities}
+        self.candidates: dict[str, list[Entity]] = {}
+        for e in entities:
+            for s in e.surfaces:
+                bucket = self.candidates.setdefault(_norm(s), [])
+                if e not in bucket:
+                    bucket.append(e)
+        #: surfaces naming several entities at once ("Governments of Ireland and Norway")
+        self.groups: dict[str, list[Entity]] = {}
+        for g in groups:
+            members = [self.by_slug[m] for m in g["members"]]
+            self.groups[_norm(g["surface"])] = members
+        self.pattern = _pattern([*self.candidates, *self.groups])
+
+    def choose(self, surface: str, countries: tuple[str, ...]) -> list[Entity]:
+        surface = _norm(surface)
+        if surface in self.groups:
+            return self.groups[surface]
+        cands = self.candidates[surface]
+        local = [e for e in cands if set(e.countries) & set(countries)]
+        if local:
+            return local[:1]
+        # Outside its country a national body's name counts only when the name is
+        # unmistakable: not shared with another entry and not flagged as generic.
+        free = [
+            e
+            for e in cands
+            if not e.countries or (len(cands) == 1 and not e.data.get("generic", False))
+        ]
+        return free[:1] if len(free) == 1 else []
+
+    def find(self, text: str, context, kind: str) -> list[Match]:
+        if self.pattern is None:
+            return []
+        countries = _countries_of(context)
+        found = []
+        for m in self.pattern.finditer(text):
+            for e in self.choose(m.group(0), countries):
+                found.append(Match(e.slug, kind, e.iri, m.start(), m.end(), m.group(0)))
+        return found
+
+
+class Gazetteer:
+    """All gazetteers of mappings/, compiled. Build once with `load_gazetteer()`."""
+
+    def __init__(
+        self,
+        country_names: dict[str, str],
+        ambiguous: set[str],
+        regions: list[Region],
+        organisations: list[Entity],
+        programmes: list[Entity],
+        org_groups: list[dict],
+    ):
+        self.country_names = {_norm(k): v for k, v in country_names.items()}
+        self.ambiguous = ambiguous
+        self.regions = {r.slug: r for r in regions}
+        self.region_names = {_norm(s): r.slug for r in regions for s in (r.label, *r.variants)}
+        self._country_re = _pattern(self.country_names)
+        self._place_re = _pattern([*self.country_names, *self.region_names])
+        self._orgs = _EntityIndex(organisations, org_groups)
+        self._progs = _EntityIndex(programmes, [])
+
+    # -- lookups -------------------------------------------------------------------------
+    @property
+    def organisations(self) -> dict[str, Entity]:
+        return self._orgs.by_slug
+
+    @property
+    def programmes(self) -> dict[str, Entity]:
+        return self._progs.by_slug
+
+    def country_code(self, name: str) -> str | None:
+        """ISO3 of a country name or alias ("Laos" -> "LAO"), None if unknown."""
+        return self.country_names.get(_norm(name.strip()))
+
+    def country_label(self, iso3: str) -> str:
+        c = pycountry.countries.get(alpha_3=iso3)
+        return getattr(c, "common_name", None) or c.name if c else iso3
+
+    # -- finding -------------------------------------------------------------------------
+    def countries_in(self, text: str) -> list[Match]:
+        """Country mentions (names, aliases, government shorthands such as "GoB")."""
+        if self._country_re is None:
+            return []
+        return [
+            Match(iso3, "country", str(iris.country(iso3)), m.start(), m.end(), m.group(0))
+            for m in self._country_re.finditer(text)
+            if (iso3 := self.country_names[_norm(m.group(0))])
+        ]
+
+    def regions_in(self, text: str) -> list[Match]:
+        out = []
+        for m in self._place_re.finditer(text):
+            slug = self.region_names.get(_norm(m.group(0)))
+            if slug:
+                out.append(
+                    Match(slug, "region", self.regions[slug].iri, m.start(), m.end(), m.group(0))
+                )
+        return out
+
+    def organisations_in(
+        self, text: str, country: str | Sequence[str] | None = None
+    ) -> list[Match]:
+        """Organisation mentions; `country` (ISO3 or several) decides names that denote a
+        different body in each country, such as "Ministry of Women's Affairs"."""
+        return self._orgs.find(text, country, "organisation")
+
+    def programmes_in(self, text: str, country: str | Sequence[str] | None = None) -> list[Match]:
+        """Programme mentions; `country` decides shared acronyms (EMM in Cambodia is the
+        Enhanced Migration Management project, elsewhere the Essentials learning tool)."""
+        return self._progs.find(text, country, "programme")
+
+    def mentions(self, text: str, country: str | Sequence[str] | None = None) -> list[Match]:
+        """Everything the text names, in text order."""
+        found = [
+            *self.countries_in(text),
+            *self.regions_in(text),
+            *self.organisations_in(text, country),
+            *self.programmes_in(text, country),
+        ]
+        return sorted(found, key=lambda m: (m.start, -m.end, m.kind))
+
+    def resolve_place(self, heading: str) -> PlaceRef:
+        """A place heading -> its countries and/or region. "General activities" has none.
+        Unknown parts are returned in `unresolved` (never guessed)."""
+        h = heading.strip()
+        if h.lower() == "general activities":
+            return PlaceRef(heading, is_general=True)
+        countries: list[str] = []
+        region = None
+        unresolved: list[str] = []
+        pos = 0
+        for m in self._place_re.finditer(h):
+            gap = h[pos : m.start()]
+            if not _SEPARATORS.match(gap):
+                unresolved.append(gap.strip(" ,"))
+            key = _norm(m.group(0))
+            if key in self.region_names and key not in self.country_names:
+                region = region or self.region_names[key]
+            else:
+                iso3 = self.country_names[key]
+                if iso3 not in countries:
+                    countries.append(iso3)
+            pos = m.end()
+        if not _SEPARATORS.match(h[pos:]):
+            unresolved.append(h[pos:].strip(" ,"))
+        return PlaceRef(heading, tuple(countries), region, tuple(unresolved))
+
+
+def passage_countries(doc, gaz: Gazetteer) -> dict[int, list[str]]:
+    """Passage.n -> the ISO3 codes of its place heading (empty for "General activities",
+    for region headings and for text outside any place)."""
+    cache: dict[str, PlaceRef] = {}
+    out: dict[int, list[str]] = {}
+    for p in doc.passages:
+        if p.place is None:
+            out[p.n] = []
+            continue
+        ref = cache.get(p.place.heading) or cache.setdefault(
+            p.place.heading, gaz.resolve_place(p.place.heading)
+        )
+        out[p.n] = list(ref.countries)
+    return out
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+
+def _read_yaml(path: Path):
+    try:
+        with path.open(encoding="utf-8") as f:
+            return yaml.safe_load(f)
+    except FileNotFoundError as e:
+        raise GazetteerError(f"{path}: missing gazetteer file") from e
+    except yaml.YAMLError as e:
+        raise GazetteerError(f"{path}: not valid YAML: {e}") from e
+
+
+def _pycountry_names() -> dict[str, str]:
+    """Every ISO 3166 name form: short, official, common, and the un-inverted form of
+    "Tanzania, United Republic of" -> "United Republic of Tanzania"."""
+    names: dict[str, str] = {}
+    for c in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            n = getattr(c, attr, None)
+            if not n:
+                continue
+            names.setdefault(n, c.alpha_3)
+            if ", " in n:
+                head, tail = n.split(", ", 1)
+                names.setdefault(f"{tail} {head}", c.alpha_3)
+    return names
+
+
+def _check_iso3(code: str, where: str) -> str:
+    if pycountry.countries.get(alpha_3=code) is None:
+        raise GazetteerError(f"{where}: {code!r} is not an ISO 3166-1 alpha-3 code")
+    return code
+
+
+def _entities(path: Path, kind: str) -> list[Entity]:
+    raw = _read_yaml(path) or []
+    out: list[Entity] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(raw, 1):
+        where = f"{path.name} entry {i}"
+        if not isinstance(entry, dict) or "slug" not in entry or "label" not in entry:
+            raise GazetteerError(f"{where}: needs at least slug and label")
+        if entry["slug"] in seen:
+            raise GazetteerError(f"{where}: duplicate slug {entry['slug']!r}")
+        seen.add(entry["slug"])
+        countries = tuple(
+            _check_iso3(c, where) for c in _as_tuple(entry.get("country", entry.get("countries")))
+        )
+        out.append(
+            Entity(
+                slug=entry["slug"],
+                kind=kind,
+                label=entry["label"],
+                acronyms=_as_tuple(entry.get("acronym")),
+                variants=_as_tuple(entry.get("variants")),
+                countries=countries,
+                data=entry,
+            )
+        )
+    return out
+
+
+def _with_governments(orgs: list[Entity], names: dict[str, str], cdata: dict) -> list[Entity]:
+    """Add "Government of {country}" (slug government-{iso3}) for every country; an entry
+    of organisations.yaml with that slug contributes its label, acronyms, variants, kind."""
+    skip = set(cdata.get("government_shorthand") or {}) | set(cdata.get("demonyms") or {})
+    by_iso: dict[str, list[str]] = {}
+    for name, iso3 in names.items():
+        if name not in skip and not name.startswith("the "):
+            by_iso.setdefault(iso3, []).append(name)
+    explicit = {o.slug: o for o in orgs}
+    out = [
+        o for o in orgs if not o.slug.startswith("government-") or o.slug[11:].upper() not in by_iso
+    ]
+    for iso3, country_names in sorted(by_iso.items()):
+        slug = f"government-{iso3.lower()}"
+        generated = tuple(f"Government of {n}" for n in sorted(country_names))
+        e = explicit.get(slug)
+        c = pycountry.countries.get(alpha_3=iso3)
+        label = f"Government of {getattr(c, 'common_name', None) or c.name}"
+        data = {"slug": slug, "label": label, "kind": "government-body", "country": iso3}
+        if e is None:
+            out.append(Entity(slug, "organisation", label, (), generated, (iso3,), data))
+        else:
+            data |= e.data
+            variants = tuple(dict.fromkeys((*e.variants, *generated)))
+            out.append(Entity(slug, "organisation", e.label, e.acronyms, variants, (iso3,), data))
+    return out
+
+
+def load_gazetteer(mappings_dir: Path | str = paths.MAPPINGS) -> Gazetteer:
+    """Read countries.yaml, regions.yaml, organisations.yaml and programmes.yaml."""
+    d = Path(mappings_dir)
+    cdata = _read_yaml(d / "countries.yaml") or {}
+    names = _pycountry_names()
+    for n in cdata.get("exclude", []) or []:
+        names.pop(n, None)
+    for section in ("aliases", "government_shorthand", "demonyms"):
+        for alias, code in (cdata.get(section) or {}).items():
+            names[alias] = _check_iso3(code, f"countries.yaml {section} {alias!r}")
+    ambiguous = set(cdata.get("ambiguous", []) or [])
+    for n in ambiguous:
+        names.pop(n, None)
+    regions = []
+    for i, r in enumerate(_read_yaml(d / "regions.yaml") or [], 1):
+        where = f"regions.yaml entry {i}"
+        if "slug" not in r or "label" not in r:
+            raise GazetteerError(f"{where}: needs slug and label")
+        members = tuple(_check_iso3(c, where) for c in r.get("includesCountry", []) or [])
+        regions.append(Region(r["slug"], r["label"], _as_tuple(r.get("variants")), members, r))
+    orgs = _with_governments(_entities(d / "organisations.yaml", "organisation"), names, cdata)
+    org_groups = (
+        _read_yaml(d / "organisation-groups.yaml")
+        if (d / "organisation-groups.yaml").exists()
+        else []
+    )
+    progs = _entities(d / "programmes.yaml", "programme")
+    slugs = {o.slug for o in orgs}
+    for g in org_groups or []:
+        missing = [m for m in g.get("members", []) if m not in slugs]
+        if missing:
+            raise GazetteerError(
+                f"organisation-groups.yaml {g.get('surface')!r}: unknown {missing}"
+            )
+    return Gazetteer(names, ambiguous, regions, orgs, progs, org_groups or [])
