@@ -1,0 +1,75 @@
+"""The web application: one Flask app factory, one blueprint per concern.
+
+Configuration keys (defaults below; then ``POAGRAPH_<KEY>`` environment variables, parsed as
+JSON when they parse, e.g. ``POAGRAPH_IN_MEMORY=false``; then the ``config`` dict given):
+
+``STORE``
+    Directory of the on-disk Oxigraph store that ``poagraph build`` writes
+    (default: ``$POAGRAPH_STORE`` or ``var/store``). Opened read-only.
+``IN_MEMORY``
+    Copy the on-disk store into an in-memory store in each query process at start (default
+    True): faster queries, and the on-disk store is never held open.
+``QUERY_TIMEOUT_S``
+    Per-query time limit in seconds (default 30). A ``timeout=`` request parameter may lower
+    it, never raise it. A query over the limit is killed and the client gets 503.
+``MAX_ROWS``
+    Result-row cap for SELECT (solutions) and CONSTRUCT/DESCRIBE (triples), default 10000.
+    Cut results carry ``X-Poagraph-Truncated: true`` (and ``"truncated": true`` in JSON).
+``MAX_BODY_BYTES``
+    Largest accepted request body (default 1 MiB); larger gets 413.
+``CORS``
+    Send ``Access-Control-Allow-Origin: *`` on reads (default True; never with credentials).
+``EXECUTORS``
+    Query worker processes per web process (default 2): a runaway query holds one of them
+    while the others keep answering.
+``CACHE_ENTRIES``
+    Results kept in the per-process LRU cache, keyed by query, dataset, media type and store
+    version (default 2048; 0 disables). ``CACHE_MAX_BYTES`` (default 1 MiB): larger results
+    are not cached.
+
+Other modules find the query service through :func:`poagraph.web.executor.get_executor`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from poagraph import paths
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then POAGRAPH_* environment, then ``config``."""
+    app = Flask(__name__)
+    app.config.from_mapping(
+        STORE=str(paths.default_store()),
+        IN_MEMORY=True,
+        QUERY_TIMEOUT_S=30.0,
+        MAX_ROWS=10_000,
+        MAX_BODY_BYTES=1024 * 1024,
+        CORS=True,
+        EXECUTORS=2,
+        CACHE_ENTRIES=2048,
+        CACHE_MAX_BYTES=1024 * 1024,
+    )
+    app.config.from_prefixed_env("POAGRAPH")
+    if config:
+        app.config.from_mapping(config)
+    app.config["STORE"] = str(app.config["STORE"])
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])
+
+    from poagraph.web import errors, executor, sparql
+
+    executor.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(sparql.bp)
+    _register_other_blueprints(app)
+    return app
+
+
+def _register_other_blueprints(app: Flask) -> None:
+    """The blueprints of the other concerns (linked-data pages, UI): one line each."""
+    from poagraph.web import resources
+
+    app.register_blueprint(resources.bp)

@@ -1,0 +1,288 @@
+"""Cancellable query execution: a small pool of worker processes, each with its own store.
+
+pyoxigraph cannot interrupt a running query, so queries never run in the web process. Each
+web process keeps ``EXECUTORS`` worker processes; a worker opens the store read-only (or
+copies it into memory, ``IN_MEMORY``) once, then answers jobs from a pipe with serialized
+bytes. A request checks out an idle worker, sends the job and waits at most the time limit:
+past it, the worker is killed (SIGKILL: the only way to stop Rust code mid-query), a fresh
+one is started in the background, and the client gets 503. Other requests use the other
+workers meanwhile, so one runaway query never blocks the service.
+
+Results are cached per web process (LRU), keyed by the request and the store version, so a
+repeated query costs a dictionary lookup instead of a round trip to a worker.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import logging
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from poagraph.web.results import Job, Outcome, QueryError
+
+log = logging.getLogger(__name__)
+
+_EXTENSION = "poagraph.executor"
+
+
+class QueryTimeout(Exception):
+    """The query ran past its time limit and was stopped."""
+
+
+class ExecutorUnavailable(Exception):
+    """No worker could take the query (store missing, workers failing to start, all busy)."""
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: subprocess.Popen
+    conn: Connection
+
+
+class Executor:
+    """A pool of query worker processes with a per-query time limit."""
+
+    def __init__(self, store_path: str, in_memory: bool = True, size: int = 2):
+        self.store_path = store_path
+        self.in_memory = in_memory
+        self.size = max(1, int(size))
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._started = False
+        self._workers: set[_Worker] = set()
+        self._last_failure: str | None = None
+        self._closed = False
+
+    # -- pool management ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the workers in the background (idempotent)."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+        for _ in range(self.size):
+            self._spawn_async()
+
+    def _spawn_async(self) -> None:
+        if not self._closed:
+            threading.Thread(target=self._spawn, daemon=True, name="poagraph-spawn").start()
+
+    def _spawn(self) -> None:
+        try:
+            worker = self._start_worker()
+        except Exception as exc:  # any failure to start is recorded and reported to clients
+            self._last_failure = f"{type(exc).__name__}: {exc}"
+            log.error("query worker failed to start: %s", self._last_failure)
+            return
+        self._last_failure = None
+        with self._lock:
+            if self._closed:
+                worker.process.kill()
+                return
+            self._workers.add(worker)
+        self._idle.put(worker)
+
+    def _start_worker(self) -> _Worker:
+        parent, child = socket.socketpair()
+        command = [
+            sys.executable,
+            "-m",
+            "poagraph.web.worker",
+            str(child.fileno()),
+            self.store_path,
+            "1" if self.in_memory else "0",
+        ]
+        process = subprocess.Popen(command, pass_fds=[child.fileno()], stdin=subprocess.DEVNULL)
+        child.close()
+        conn = Connection(parent.detach())
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            message = ("failed", f"query worker exited with code {process.wait()}")
+        if message[0] != "ready":
+            process.kill()
+            process.wait()
+            conn.close()
+            raise RuntimeError(message[1])
+        return _Worker(process, conn)
+
+    def _discard(self, worker: _Worker, replace: bool = True) -> None:
+        with self._lock:
+            self._workers.discard(worker)
+        worker.process.kill()
+        worker.conn.close()
+        threading.Thread(target=worker.process.wait, daemon=True).start()
+        if replace:
+            self._spawn_async()
+
+    def close(self) -> None:
+        """Stop every worker (at exit)."""
+        self._closed = True
+        with self._lock:
+            workers = list(self._workers)
+            self._workers.clear()
+        for worker in workers:
+            worker.process.kill()
+            worker.process.wait()
+
+    # -- running queries -----------------------------------------------------------------------
+
+    def run(self, job: Job, timeout_s: float) -> Outcome:
+        """Run `job` within `timeout_s` seconds (waiting for a free worker included)."""
+        self.start()
+        deadline = time.monotonic() + timeout_s
+        worker = self._checkout(deadline)
+        try:
+            worker.conn.send(job)
+            remaining = deadline - time.monotonic()
+            if not worker.conn.poll(max(0.0, remaining)):
+                self._discard(worker)
+                raise QueryTimeout(f"the query ran longer than {timeout_s:g} s and was stopped")
+            outcome = worker.conn.recv()
+        except (EOFError, OSError, BrokenPipeError) as exc:
+            # the worker died under the query (crash, out of memory): replace it, report 500
+            self._discard(worker)
+            raise ExecutorUnavailable(f"the query worker died: {exc or 'no reply'}") from exc
+        self._idle.put(worker)
+        return outcome
+
+    def _checkout(self, deadline: float) -> _Worker:
+        while True:
+            remaining = deadline - time.monotonic()
+            if self._last_failure and not self._workers:
+                raise ExecutorUnavailable(f"the store cannot be queried: {self._last_failure}")
+            try:
+                # wake up now and then to notice a failed start instead of waiting it out
+                worker = self._idle.get(timeout=max(0.0, min(remaining, 0.25)))
+            except queue.Empty:
+                if time.monotonic() >= deadline:
+                    raise QueryTimeout(
+                        "every query worker stayed busy for the whole time limit"
+                    ) from None
+                continue
+            if worker.process.poll() is None:
+                return worker
+            self._discard(worker)
+
+
+class ResultCache:
+    """A thread-safe LRU of serialized results, bounded in entries and entry size."""
+
+    def __init__(self, entries: int, max_bytes: int):
+        self.entries = entries
+        self.max_bytes = max_bytes
+        self._data: OrderedDict[str, Outcome] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Outcome | None:
+        if self.entries <= 0:
+            return None
+        with self._lock:
+            outcome = self._data.get(key)
+            if outcome is not None:
+                self._data.move_to_end(key)
+            return outcome
+
+    def put(self, key: str, outcome: Outcome) -> None:
+        if self.entries <= 0 or len(outcome.body) > self.max_bytes:
+            return
+        with self._lock:
+            self._data[key] = outcome
+            self._data.move_to_end(key)
+            while len(self._data) > self.entries:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+def store_version(path: str) -> str:
+    """A short fingerprint of the on-disk store: changes whenever its files do."""
+    digest = hashlib.sha1(str(Path(path).resolve()).encode())
+    root = Path(path)
+    if root.is_dir():
+        for file in sorted(root.rglob("*")):
+            if file.is_file():
+                stat = file.stat()
+                digest.update(f"{file.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class QueryService:
+    """What the app keeps: the worker pool, the result cache and the store version."""
+
+    executor: Executor
+    cache: ResultCache
+    version: str
+    timeout_s: float
+    max_rows: int
+
+    def run(self, job: Job, timeout_s: float | None = None) -> Outcome:
+        """Run a job (no caching) within the given or configured time limit."""
+        limit = self.timeout_s if timeout_s is None else min(timeout_s, self.timeout_s)
+        return self.executor.run(job, limit)
+
+    def select(
+        self,
+        query: str,
+        timeout_s: float | None = None,
+        bindings: tuple[tuple[str, str], ...] = (),
+    ) -> dict:
+        """Run a SELECT/ASK and return the SPARQL JSON results as a dict (for HTML pages).
+
+        `bindings` are (variable, IRI) pairs substituted before evaluation.
+        """
+        import json
+
+        job = Job(query=query, format="json", max_rows=self.max_rows, bindings=bindings)
+        outcome = self.run(job, timeout_s)
+        if outcome.status != 200:
+            raise QueryError(outcome.status, outcome.message)
+        return json.loads(outcome.body)
+
+    def graph(
+        self,
+        query: str,
+        media_type: str = "text/turtle",
+        bindings: tuple[tuple[str, str], ...] = (),
+    ) -> Outcome:
+        """Run a CONSTRUCT/DESCRIBE serialized as `media_type` (for linked-data pages)."""
+        job = Job(query=query, format=media_type, max_rows=self.max_rows, bindings=bindings)
+        outcome = self.run(job)
+        if outcome.status != 200:
+            raise QueryError(outcome.status, outcome.message)
+        return outcome
+
+
+def init_app(app: Flask) -> None:
+    """Create the query service from the app config; workers start on first use."""
+    config = app.config
+    executor = Executor(config["STORE"], bool(config["IN_MEMORY"]), int(config["EXECUTORS"]))
+    atexit.register(executor.close)
+    app.extensions[_EXTENSION] = QueryService(
+        executor=executor,
+        cache=ResultCache(int(config["CACHE_ENTRIES"]), int(config["CACHE_MAX_BYTES"])),
+        version=store_version(config["STORE"]),
+        timeout_s=float(config["QUERY_TIMEOUT_S"]),
+        max_rows=int(config["MAX_ROWS"]),
+    )
+
+
+def get_executor(app: Flask | None = None) -> QueryService:
+    """The query service of `app` (default: the current app)."""
+    return (app or current_app).extensions[_EXTENSION]

@@ -1,0 +1,283 @@
+"""Run one SPARQL query on a store and serialize its result, capped at a row limit.
+
+This runs inside a query worker process (see executor.py): it gets plain data in and gives
+bytes out, so the web process never touches the store and a runaway query can be killed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from itertools import islice
+from xml.sax.saxutils import escape, quoteattr
+
+from pyoxigraph import (
+    BlankNode,
+    DefaultGraph,
+    Literal,
+    NamedNode,
+    Quad,
+    QueryBoolean,
+    QuerySolutions,
+    RdfFormat,
+    Store,
+    Triple,
+    Variable,
+    serialize,
+)
+
+from poagraph.web import negotiation
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+SRX_NS = "http://www.w3.org/2005/sparql-results#"
+
+#: Prefixes written into Turtle/TriG output, so CONSTRUCT results read well.
+PREFIXES = {
+    "poa": "https://w3id.org/poagraph/ontology#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "org": "http://www.w3.org/ns/org#",
+}
+
+_RDF_FORMATS = {
+    "text/turtle": RdfFormat.TURTLE,
+    "application/n-triples": RdfFormat.N_TRIPLES,
+    "application/n-quads": RdfFormat.N_QUADS,
+    "application/trig": RdfFormat.TRIG,
+    "application/ld+json": RdfFormat.JSON_LD,
+    "application/rdf+xml": RdfFormat.RDF_XML,
+}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query request, as plain picklable data."""
+
+    query: str
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    accept: str | None = None
+    format: str | None = None
+    max_rows: int = 10_000
+    #: Variables bound to IRIs before evaluation (pyoxigraph substitutions), so pages pass
+    #: user-supplied IRIs as values, never spliced into the query text: (name, IRI) pairs.
+    bindings: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class Outcome:
+    """A serialized result, or an error with its HTTP status."""
+
+    status: int = 200
+    content_type: str = ""
+    body: bytes = b""
+    truncated: bool = False
+    message: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class QueryError(Exception):
+    """A request the client got wrong: carries the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+_STRINGS_AND_IRIS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r"|<[^<>\s{}|^`\"]*>"
+    r"|#[^\n]*",
+)
+_FROM = re.compile(r"\bFROM\b", re.IGNORECASE)
+
+
+def has_dataset_clause(query: str) -> bool:
+    """True when the query names its own dataset (FROM / FROM NAMED), outside strings."""
+    return bool(_FROM.search(_STRINGS_AND_IRIS.sub(" ", query)))
+
+
+def execute(store: Store, job: Job) -> Outcome:
+    """Evaluate `job` on `store` and serialize the result in the negotiated format."""
+    kwargs: dict = {}
+    if job.default_graphs or job.named_graphs:
+        # the protocol's dataset replaces the query's FROM / FROM NAMED (SPARQL 1.1 Protocol
+        # 2.1.4): graphs it does not list are out of the dataset
+        kwargs["default_graph"] = [NamedNode(g) for g in job.default_graphs]
+        kwargs["named_graphs"] = [NamedNode(g) for g in job.named_graphs]
+    elif not has_dataset_clause(job.query):
+        kwargs["use_default_graph_as_union"] = True
+    if job.bindings:
+        kwargs["substitutions"] = {Variable(name): NamedNode(iri) for name, iri in job.bindings}
+    try:
+        result = store.query(job.query, **kwargs)
+    except SyntaxError as exc:
+        raise QueryError(400, f"SPARQL syntax error: {exc}") from exc
+    except ValueError as exc:  # e.g. an invalid IRI in default-graph-uri
+        raise QueryError(400, str(exc)) from exc
+    if isinstance(result, QueryBoolean):
+        media = _negotiate(job, negotiation.RESULT_FORMATS, negotiation.RESULT_ALIASES)
+        return Outcome(content_type=_ctype(media), body=_boolean(bool(result), media))
+    if isinstance(result, QuerySolutions):
+        media = _negotiate(job, negotiation.RESULT_FORMATS, negotiation.RESULT_ALIASES)
+        variables = [v.value for v in result.variables]
+        rows = list(islice(result, job.max_rows + 1))
+        truncated = len(rows) > job.max_rows
+        body = _solutions(variables, rows[: job.max_rows], media, truncated)
+        return Outcome(content_type=_ctype(media), body=body, truncated=truncated)
+    media = _negotiate(job, negotiation.GRAPH_FORMATS, negotiation.GRAPH_ALIASES)
+    triples = list(islice(result, job.max_rows + 1))
+    truncated = len(triples) > job.max_rows
+    triples = triples[: job.max_rows]
+    fmt = _RDF_FORMATS[media]
+    if fmt.supports_datasets:
+        triples = [Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples]
+    prefixes = PREFIXES if fmt in (RdfFormat.TURTLE, RdfFormat.TRIG) else None
+    body = serialize(triples, format=fmt, prefixes=prefixes)
+    return Outcome(content_type=_ctype(media), body=body, truncated=truncated)
+
+
+def _negotiate(job: Job, formats: dict, aliases: dict) -> str:
+    if job.format:
+        media = negotiation.from_format(job.format, formats, aliases)
+        if media is None:
+            names = ", ".join(n for names in formats.values() for n in names[:1])
+            raise QueryError(
+                406, f"format={job.format!r} is not available here; use one of {names}"
+            )
+        return media
+    media = negotiation.choose(job.accept, formats, aliases)
+    if media is None:
+        offered = ", ".join(formats)
+        raise QueryError(406, f"none of the Accept types {job.accept!r} is available: {offered}")
+    return media
+
+
+def _ctype(media: str) -> str:
+    return f"{media}; charset=utf-8"
+
+
+# --- SELECT / ASK serializations (W3C SPARQL 1.1 result formats) -----------------------------
+
+
+def _json_term(term) -> dict:
+    if isinstance(term, NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, Triple):
+        return {
+            "type": "triple",
+            "value": {
+                "subject": _json_term(term.subject),
+                "predicate": _json_term(term.predicate),
+                "object": _json_term(term.object),
+            },
+        }
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def _xml_term(term) -> str:
+    if isinstance(term, NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != XSD_STRING:
+            dt = quoteattr(term.datatype.value)
+            return f"<literal datatype={dt}>{escape(term.value)}</literal>"
+        return f"<literal>{escape(term.value)}</literal>"
+    if isinstance(term, Triple):
+        return (
+            f"<triple><subject>{_xml_term(term.subject)}</subject>"
+            f"<predicate>{_xml_term(term.predicate)}</predicate>"
+            f"<object>{_xml_term(term.object)}</object></triple>"
+        )
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def _csv_term(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, NamedNode | Literal):
+        return term.value
+    return str(term)
+
+
+def _solutions(variables: list[str], rows: list, media: str, truncated: bool) -> bytes:
+    if media == "application/sparql-results+json":
+        bindings = []
+        for row in rows:
+            binding = {}
+            for i, var in enumerate(variables):
+                term = row[i]
+                if term is not None:
+                    binding[var] = _json_term(term)
+            bindings.append(binding)
+        doc: dict = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+        if truncated:
+            doc["truncated"] = True
+        return json.dumps(doc, ensure_ascii=False).encode()
+    if media == "application/sparql-results+xml":
+        parts = ['<?xml version="1.0"?>\n<sparql xmlns="', SRX_NS, '">\n<head>']
+        parts += [f"<variable name={quoteattr(v)}/>" for v in variables]
+        if truncated:
+            parts.append('<link href="urn:poagraph:truncated"/>')
+        parts.append("</head>\n<results>\n")
+        for row in rows:
+            parts.append("<result>")
+            for i, var in enumerate(variables):
+                term = row[i]
+                if term is not None:
+                    parts.append(f"<binding name={quoteattr(var)}>{_xml_term(term)}</binding>")
+            parts.append("</result>\n")
+        parts.append("</results>\n</sparql>\n")
+        return "".join(parts).encode()
+    if media == "text/csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        writer.writerow(variables)
+        for row in rows:
+            writer.writerow([_csv_term(row[i]) for i in range(len(variables))])
+        return buf.getvalue().encode()
+    # text/tab-separated-values: terms in their N-Triples form
+    lines = ["\t".join(f"?{v}" for v in variables)]
+    for row in rows:
+        lines.append(
+            "\t".join("" if row[i] is None else str(row[i]) for i in range(len(variables)))
+        )
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _boolean(value: bool, media: str) -> bytes:
+    word = "true" if value else "false"
+    if media == "application/sparql-results+json":
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    if media == "application/sparql-results+xml":
+        return (
+            f'<?xml version="1.0"?>\n<sparql xmlns="{SRX_NS}">\n<head/>\n'
+            f"<boolean>{word}</boolean>\n</sparql>\n"
+        ).encode()
+    return f"{word}\n".encode()

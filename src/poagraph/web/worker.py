@@ -1,0 +1,57 @@
+"""A query worker process: `python -m poagraph.web.worker FD STORE IN_MEMORY`.
+
+Started by executor.py with one end of a socket pair as FD. Opens the store once, then
+answers pickled Jobs with pickled Outcomes until the socket closes. A plain subprocess
+(not multiprocessing) so the parent's __main__ is never re-imported.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from poagraph.web.results import Outcome, QueryError, execute
+
+
+def open_store(path: str, in_memory: bool):
+    """The store a worker queries: read-only on disk, or an in-memory copy of it."""
+    from pyoxigraph import Store
+
+    if not Path(path).is_dir():
+        raise FileNotFoundError(f"no store at {path}: run `poagraph build` first")
+    disk = Store.read_only(path)
+    if not in_memory:
+        return disk
+    memory = Store()
+    memory.bulk_extend(disk.quads_for_pattern(None, None, None, None))
+    del disk
+    return memory
+
+
+def serve(conn: Connection, store_path: str, in_memory: bool) -> None:
+    """Open the store once, then answer jobs until the pipe closes."""
+    try:
+        store = open_store(store_path, in_memory)
+    except Exception as exc:  # report any failure to open to the parent, which logs it
+        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):  # the web process went away: so do we
+            return
+        try:
+            outcome = execute(store, job)
+        except QueryError as exc:
+            outcome = Outcome(status=exc.status, message=str(exc))
+        except Exception as exc:  # a store or engine failure: the parent logs it as 500
+            outcome = Outcome(status=500, message=f"{type(exc).__name__}: {exc}")
+        conn.send(outcome)
+
+
+if __name__ == "__main__":
+    fd, store_path, in_memory = sys.argv[1:4]
+    serve(Connection(int(fd)), store_path, in_memory == "1")
