@@ -1,0 +1,51 @@
+"""The reference data every graph is built on: the ontology and the UN vocabularies.
+
+ontology/poa.ttl and ontology/bpoa.ttl go into the ontology graph, ontology/vocab/*.ttl
+into the vocab graph (DESIGN §2), so a query can tell the public vocabulary and the
+reference data apart from what the reports say.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from poagraph import iris, paths
+
+
+class ReferenceError(ValueError):
+    """A reference file is missing or is not valid Turtle; says which file and where."""
+
+
+def reference_files(ontology_dir: Path | None = None) -> list[tuple[Path, ox.NamedNode]]:
+    """Each reference Turtle file with the named graph it belongs in, in a stable order."""
+    root = Path(ontology_dir) if ontology_dir is not None else paths.ONTOLOGY
+    files = [(root / "poa.ttl", iris.ONTOLOGY_GRAPH), (root / "bpoa.ttl", iris.ONTOLOGY_GRAPH)]
+    files += [(path, iris.VOCAB_GRAPH) for path in sorted((root / "vocab").glob("*.ttl"))]
+    return files
+
+
+def _parse(path: Path, graph: ox.NamedNode) -> list[ox.Quad]:
+    try:
+        triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)
+        return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+    except FileNotFoundError as err:
+        raise ReferenceError(f"{path}: reference file missing") from err
+    except SyntaxError as err:  # pyoxigraph's parse errors carry line and column
+        raise ReferenceError(f"{path}: {err}") from err
+
+
+def reference_quads(ontology_dir: Path | None = None) -> list[ox.Quad]:
+    """poa.ttl + bpoa.ttl in the ontology graph and vocab/*.ttl in the vocab graph.
+    Blank nodes are renamed apart, so files never share one by accident."""
+    quads: list[ox.Quad] = []
+    for path, graph in reference_files(ontology_dir):
+        quads.extend(_parse(path, graph))
+    return quads
+
+
+def ontology_quads(ontology_dir: Path | None = None) -> list[ox.Quad]:
+    """Only the ontology graph (poa.ttl + bpoa.ttl): for documentation and shape checks."""
+    files = [(p, g) for p, g in reference_files(ontology_dir) if g == iris.ONTOLOGY_GRAPH]
+    return [quad for path, graph in files for quad in _parse(path, graph)]
