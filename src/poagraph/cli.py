@@ -39,7 +39,7 @@ from .report import ReportError
 #: Commands defined elsewhere: name -> "module:attribute" (a click.Command).
 LAZY_COMMANDS: dict[str, str] = {
     "validate": "poagraph.validate:validate_command",
-    "serve": "poagraph.web.cli:serve_command",
+    "serve": "poagraph.serve:serve_command",
 }
 
 #: Messages and tables go to stderr, so stdout carries only data (exports, query results).

@@ -64,6 +64,8 @@ class Executor:
         self._workers: set[_Worker] = set()
         self._last_failure: str | None = None
         self._closed = False
+        #: the content fingerprint of the store, as the first worker to start reports it
+        self.fingerprint: str | None = None
 
     # -- pool management ---------------------------------------------------------------------
 
@@ -117,6 +119,8 @@ class Executor:
             process.wait()
             conn.close()
             raise RuntimeError(message[1])
+        if self.fingerprint is None:
+            self.fingerprint = message[2]
         return _Worker(process, conn)
 
     def _discard(self, worker: _Worker, replace: bool = True) -> None:
@@ -228,9 +232,15 @@ class QueryService:
 
     executor: Executor
     cache: ResultCache
-    version: str
+    file_version: str
     timeout_s: float
     max_rows: int
+
+    @property
+    def version(self) -> str:
+        """The store version for cache keys and ETags: its content fingerprint once a worker
+        has reported it, a fingerprint of the store's files until then."""
+        return self.executor.fingerprint or self.file_version
 
     def run(self, job: Job, timeout_s: float | None = None) -> Outcome:
         """Run a job (no caching) within the given or configured time limit."""
@@ -277,7 +287,7 @@ def init_app(app: Flask) -> None:
     app.extensions[_EXTENSION] = QueryService(
         executor=executor,
         cache=ResultCache(int(config["CACHE_ENTRIES"]), int(config["CACHE_MAX_BYTES"])),
-        version=store_version(config["STORE"]),
+        file_version=store_version(config["STORE"]),
         timeout_s=float(config["QUERY_TIMEOUT_S"]),
         max_rows=int(config["MAX_ROWS"]),
     )

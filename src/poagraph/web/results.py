@@ -67,6 +67,8 @@ class Job:
     accept: str | None = None
     format: str | None = None
     max_rows: int = 10_000
+    #: (variable, IRI) pairs bound by substitution before evaluation (never spliced in text)
+    bindings: tuple[tuple[str, str], ...] = ()
     #: Variables bound to IRIs before evaluation (pyoxigraph substitutions), so pages pass
     #: user-supplied IRIs as values, never spliced into the query text: (name, IRI) pairs.
     bindings: tuple[tuple[str, str], ...] = ()
@@ -111,6 +113,8 @@ def has_dataset_clause(query: str) -> bool:
 def execute(store: Store, job: Job) -> Outcome:
     """Evaluate `job` on `store` and serialize the result in the negotiated format."""
     kwargs: dict = {}
+    if job.bindings:
+        kwargs["substitutions"] = {Variable(name): NamedNode(iri) for name, iri in job.bindings}
     if job.default_graphs or job.named_graphs:
         # the protocol's dataset replaces the query's FROM / FROM NAMED (SPARQL 1.1 Protocol
         # 2.1.4): graphs it does not list are out of the dataset

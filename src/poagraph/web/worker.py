@@ -37,7 +37,9 @@ def serve(conn: Connection, store_path: str, in_memory: bool) -> None:
     except Exception as exc:  # report any failure to open to the parent, which logs it
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
-    conn.send(("ready", os.getpid()))
+    from poagraph.store import fingerprint
+
+    conn.send(("ready", os.getpid(), fingerprint(store)))
     while True:
         try:
             job = conn.recv()
