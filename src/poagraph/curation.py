@@ -1,0 +1,196 @@
+"""Curated outcome corrections and deliberate ignores: data, each keyed by its exact quote.
+
+mappings/curated-outcomes.yaml holds, per report slug, two lists:
+
+- `outcomes`: corrections of an automatic outcome (unit, value, qualifier, currency,
+  country as ISO3 codes, programme by slug or name, startYear, endYear);
+- `ignore`: quantities that are not results, with the reason (descriptive counts, targets
+  restated, breakdowns of a total stated beside them).
+
+Each entry names the number as written (`number: "63, 000"`) and a `quote`: words of one
+passage, exactly as in the report, that contain it once. A curated quote that holds the
+whole sentence (e.g. with the sentence before, which states the year) becomes the
+outcome's poa:quote; a shorter one only locates the number. An entry whose quote is not in
+the report, is ambiguous, or does not hold its number as a quantity is an error that names
+the entry: curation never silently goes stale when the report or the reader changes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from poagraph import iris
+from poagraph.paths import MAPPINGS
+from poagraph.quantities import find_numbers
+
+CURATED = MAPPINGS / "curated-outcomes.yaml"
+
+#: Fields an outcome entry may set, and the record key each one sets.
+_FIELDS = {
+    "unit": "unit",
+    "value": "value",
+    "qualifier": "qualifier",
+    "currency": "currency",
+    "country": "country",
+    "programme": "outcomeOf",
+    "startYear": "startYear",
+    "endYear": "endYear",
+}
+_META = {"number", "quote", "note", "reason"}
+
+
+class CurationError(ValueError):
+    """A curated entry is malformed or does not match the report; names the entry."""
+
+
+@dataclass
+class CuratedEntry:
+    report: str
+    section: str  #: "outcomes" or "ignore"
+    index: int  #: 1-based within its section
+    number: str
+    quote: str
+    reason: str | None = None
+    fields: dict = field(default_factory=dict)
+    passage: int | None = None  #: resolved: Passage.n holding the quote
+    offset: int | None = None  #: resolved: offset of the number in that passage's text
+    used: bool = False
+
+    @property
+    def ignore(self) -> bool:
+        return self.section == "ignore"
+
+    def describe(self) -> str:
+        q = self.quote if len(self.quote) <= 70 else self.quote[:67] + "..."
+        return (
+            f"{CURATED.name}: {self.report} {self.section} entry {self.index} "
+            f"(number {self.number!r}, quote {q!r})"
+        )
+
+    def overrides(self, gaz, sentence: str) -> dict:
+        """The record keys this entry sets (IRIs resolved with the gazetteer). The curated
+        quote replaces the sentence when it is longer (it holds what the sentence lacks,
+        such as the year stated in the sentence before)."""
+        out: dict = {"quote": self.quote} if sentence in self.quote else {}
+        for key, value in self.fields.items():
+            target = _FIELDS[key]
+            if key == "country":
+                codes = [value] if isinstance(value, str) else list(value or [])
+                value = [iris.country(c).value for c in codes]
+            elif key == "programme":
+                value = _programme_iri(value, gaz, self)
+            elif key in ("startYear", "endYear") and value is not None:
+                value = int(value)
+            out[target] = value
+        return out
+
+
+def _programme_iri(name: str, gaz, entry: CuratedEntry) -> str:
+    if name in gaz.programmes:
+        return iris.programme(name).value
+    for m in gaz.programmes_in(name):
+        if m.surface == name:
+            iri = m.iri
+            return iri[1:-1] if iri.startswith("<") else iri
+    raise CurationError(f"{entry.describe()}: programme {name!r} is not in programmes.yaml")
+
+
+@dataclass
+class ReportCuration:
+    """The entries of one report, resolved against its passages."""
+
+    entries: list[CuratedEntry]
+    by_position: dict[tuple[int, int], CuratedEntry]
+
+    def entry_for(self, passage, mention) -> CuratedEntry | None:
+        entry = self.by_position.get((passage.n, mention.number_start))
+        if entry is not None:
+            entry.used = True
+        return entry
+
+    def check_all_used(self) -> None:
+        unused = [e for e in self.entries if not e.used]
+        if unused:
+            raise CurationError(f"{unused[0].describe()}: matched no quantity of the report")
+
+
+@dataclass
+class Curation:
+    entries: list[CuratedEntry]
+
+    def for_document(self, doc) -> ReportCuration:
+        """Resolve this report's entries; raises CurationError naming a stale entry."""
+        mine = [e for e in self.entries if e.report == doc.slug]
+        by_position: dict[tuple[int, int], CuratedEntry] = {}
+        for e in mine:
+            e.used = False
+            where = [p for p in doc.passages if e.quote in p.text]
+            hits = sum(p.text.count(e.quote) for p in where)
+            if hits == 0:
+                raise CurationError(f"{e.describe()}: the quote is not in the report")
+            if hits > 1:
+                raise CurationError(f"{e.describe()}: the quote occurs {hits} times; lengthen it")
+            p = where[0]
+            q0 = p.text.index(e.quote)
+            pattern = re.compile(rf"(?<![\w,-]){re.escape(e.number)}(?![\w-]|,\s?\d)")
+            occ = list(pattern.finditer(e.quote))
+            if len(occ) != 1:
+                what = "is not in" if not occ else f"occurs {len(occ)} times in"
+                raise CurationError(f"{e.describe()}: the number {what} the quote")
+            pos = q0 + occ[0].start()
+            mention = next(
+                (m for m in find_numbers(p.text) if m.start <= pos < m.end),
+                None,
+            )
+            if mention is None or not mention.is_quantity:
+                kind = mention.kind if mention else "not a number"
+                raise CurationError(f"{e.describe()}: the number is not a quantity ({kind})")
+            e.passage, e.offset = p.n, mention.number_start
+            key = (p.n, mention.number_start)
+            if key in by_position:
+                raise CurationError(f"{e.describe()}: same number as {by_position[key].describe()}")
+            by_position[key] = e
+        return ReportCuration(mine, by_position)
+
+
+def _entry(report: str, section: str, i: int, raw) -> CuratedEntry:
+    where = f"{CURATED.name}: {report} {section} entry {i}"
+    if not isinstance(raw, dict):
+        raise CurationError(f"{where}: must be a mapping with number and quote")
+    for key in ("number", "quote"):
+        if not isinstance(raw.get(key), str | int) or str(raw[key]) == "":
+            raise CurationError(f"{where}: needs {key!r} (the text as written in the report)")
+    allowed = _META | (set(_FIELDS) if section == "outcomes" else set())
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise CurationError(f"{where}: unknown field(s) {unknown}; allowed: {sorted(allowed)}")
+    if section == "ignore" and not raw.get("reason"):
+        raise CurationError(f"{where}: an ignored number needs a reason")
+    fields = {k: raw[k] for k in _FIELDS if k in raw}
+    return CuratedEntry(
+        report, section, i, str(raw["number"]), str(raw["quote"]), raw.get("reason"), fields
+    )
+
+
+def load_curation(path: Path | str = CURATED) -> Curation:
+    """Read the curated entries of every report (an absent file means none)."""
+    path = Path(path)
+    if not path.exists():
+        return Curation([])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise CurationError(f"{path}: not valid YAML: {e}") from e
+    entries: list[CuratedEntry] = []
+    for report, sections in data.items():
+        unknown = set(sections or {}) - {"outcomes", "ignore"}
+        if unknown:
+            raise CurationError(f"{path.name}: {report}: unknown section(s) {sorted(unknown)}")
+        for section in ("outcomes", "ignore"):
+            for i, raw in enumerate((sections or {}).get(section) or [], 1):
+                entries.append(_entry(report, section, i, raw))
+    return Curation(entries)
