@@ -69,9 +69,8 @@ class Job:
     max_rows: int = 10_000
     #: (variable, IRI) pairs bound by substitution before evaluation (never spliced in text)
     bindings: tuple[tuple[str, str], ...] = ()
-    #: Variables bound to IRIs before evaluation (pyoxigraph substitutions), so pages pass
-    #: user-supplied IRIs as values, never spliced into the query text: (name, IRI) pairs.
-    bindings: tuple[tuple[str, str], ...] = ()
+    #: relative IRIs in the query resolve against this (the endpoint URL, as Oxigraph does)
+    base_iri: str | None = None
 
 
 @dataclass
@@ -112,7 +111,7 @@ def has_dataset_clause(query: str) -> bool:
 
 def execute(store: Store, job: Job) -> Outcome:
     """Evaluate `job` on `store` and serialize the result in the negotiated format."""
-    kwargs: dict = {}
+    kwargs: dict = {"base_iri": job.base_iri}
     if job.bindings:
         kwargs["substitutions"] = {Variable(name): NamedNode(iri) for name, iri in job.bindings}
     if job.default_graphs or job.named_graphs:
@@ -122,8 +121,6 @@ def execute(store: Store, job: Job) -> Outcome:
         kwargs["named_graphs"] = [NamedNode(g) for g in job.named_graphs]
     elif not has_dataset_clause(job.query):
         kwargs["use_default_graph_as_union"] = True
-    if job.bindings:
-        kwargs["substitutions"] = {Variable(name): NamedNode(iri) for name, iri in job.bindings}
     try:
         result = store.query(job.query, **kwargs)
     except SyntaxError as exc:

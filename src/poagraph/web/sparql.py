@@ -64,6 +64,7 @@ def sparql() -> Response:
             accept=request.headers.get("Accept"),
             format=params.get("format") or None,
             max_rows=int(current_app.config["MAX_ROWS"]),
+            base_iri=request.base_url,
         ),
         _timeout(params.get("timeout")),
     )
@@ -147,6 +148,7 @@ def _cache_key(job: Job, version: str) -> str:
         job.accept or "",
         job.format or "",
         str(job.max_rows),
+        job.base_iri or "",
     ]
     return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:32]
 

@@ -1,0 +1,108 @@
+"""Helpers for the endpoint tests: fill a store, run `poagraph serve` on a free loopback port.
+
+Used by tests/test_sparql_protocol.py, test_conformance.py, test_clients.py, test_timeout.py.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+from pyoxigraph import NamedNode, RdfFormat, Store
+
+CONFORMANCE = Path(__file__).parent / "conformance" / "sparql11-protocol"
+KASEI = "http://kasei.us/2009/09/sparql/data/"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fill_store(path: Path, graphs: Iterable[tuple[str, Path]]) -> Path:
+    """Write an on-disk store at `path` holding each N-Triples file in its named graph."""
+    store = Store(str(path))
+    for graph, file in graphs:
+        store.load(path=str(file), format=RdfFormat.N_TRIPLES, to_graph=NamedNode(graph))
+    store.flush()
+    del store  # release the RocksDB lock: the server opens it next
+    return path
+
+
+def conformance_store(path: Path) -> Path:
+    """The W3C protocol suite's data: data{n}.nt in the graph <...data/data{n}.rdf>."""
+    return fill_store(
+        path, [(f"{KASEI}data{n}.rdf", CONFORMANCE / f"data{n}.nt") for n in (1, 2, 3)]
+    )
+
+
+def poagraph_command() -> list[str]:
+    return [str(Path(sys.executable).parent / "poagraph")]
+
+
+@contextmanager
+def running_server(
+    store: Path, *, timeout_s: float = 30, workers: int = 1, executors: int = 2
+) -> Iterator[str]:
+    """`poagraph serve` on 127.0.0.1:<free port> for the duration; yields its base URL."""
+    port = free_port()
+    command = [
+        *poagraph_command(),
+        "serve",
+        "--store",
+        str(store),
+        "--port",
+        str(port),
+        "--timeout-s",
+        str(timeout_s),
+        "--workers",
+        str(workers),
+        "--executors",
+        str(executors),
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(base, process)
+        yield base
+    finally:
+        stop(process)
+
+
+def wait_until_ready(base: str, process: subprocess.Popen, limit_s: float = 60) -> None:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early: {process.stderr.read().decode()}")
+        try:
+            r = requests.get(f"{base}/sparql", params={"query": "ASK {}"}, timeout=5)
+            if r.status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"server at {base} not ready after {limit_s} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM the server's process group (gunicorn and its query workers), then wait."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    if process.stderr:
+        process.stderr.close()
