@@ -70,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_other_blueprints(app: Flask) -> None:
     """The blueprints of the other concerns (linked-data pages, UI): one line each."""
-    from poagraph.web import resources
+    from poagraph.web import resources, ui
 
     app.register_blueprint(resources.bp)
+    app.register_blueprint(ui.bp)

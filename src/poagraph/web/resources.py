@@ -1,0 +1,75 @@
+"""Linked data: every IRI under https://w3id.org/poagraph/id/ dereferences at /id/... here.
+
+Browsers get an HTML page (label, types, statements both ways with labelled links, and for
+facts the evidence quote marked in its passage); RDF clients get the resource's description
+(its statements, blank nodes it points to, and the statements pointing at it) in Turtle,
+JSON-LD, N-Triples or RDF/XML. Unknown IRIs are 404.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+from pyoxigraph import NamedNode
+
+from poagraph import iris
+from poagraph.web import describe, pagedata, twins
+
+bp = Blueprint("resources", __name__)
+
+OFFERED = [twins.HTML, *twins.RDF_TWINS]
+
+#: Classes whose pages list what happens in them (programmes and outcomes) or come from them.
+COUNTRY = iris.POA + "Country"
+PROGRAMME = iris.POA + "Programme"
+PASSAGE = iris.POA + "Passage"
+
+
+@bp.get("/id/<path:rest>")
+def resource(rest: str) -> Response:
+    """The page or RDF description of the resource https://w3id.org/poagraph/id/{rest}."""
+    iri = iris.ID + rest
+    try:
+        NamedNode(iri)
+    except ValueError:  # not even an IRI (spaces, brackets): nothing can be stored under it
+        abort(404, f"no resource {iri}")
+    media = twins.negotiate(OFFERED)
+    if not pagedata.ask("exists", s=iri):
+        abort(404, f"no resource {iri} in the graph")
+    alternates = twins.twins(request.path, OFFERED)
+    if media == twins.HTML:
+        response = Response(render_template("resource.html", **_page(iri, alternates)))
+    else:
+        outcome = pagedata.construct("describe", media, s=iri)
+        response = Response(outcome.body, content_type=outcome.content_type)
+    return twins.finish(response, alternates, media)
+
+
+def _page(iri: str, alternates: list[twins.Twin]) -> dict:
+    out = describe.group_statements(
+        pagedata.select("describe-out", s=iri), "o", "olabel", "olabelProp"
+    )
+    inverse = describe.group_statements(
+        pagedata.select("describe-in", s=iri), "i", "ilabel", "ilabelProp"
+    )
+    counts = {
+        row["p"].value: pagedata.number(row["n"])
+        for row in pagedata.select("describe-in-counts", s=iri)
+    }
+    for prop in inverse:
+        prop.total = max(prop.total, counts.get(prop.predicate.value, 0))
+    types = [v.term.value for p in out if p.predicate.value == describe.RDF_TYPE for v in p.values]
+    has_evidence = any(p.predicate.value == iris.POA + "evidence" for p in out)
+    passage_text = describe.passage_text(iri, out) if PASSAGE in types else None
+    hidden = {iris.POA + "text"} if passage_text is not None else set()
+    return {
+        "iri": iri,
+        "label": describe.subject_label(out, iri),
+        "types": next((p.values for p in out if p.predicate.value == describe.RDF_TYPE), []),
+        "properties": [p for p in out if p.predicate.value not in hidden],
+        "inverse": inverse,
+        "evidence": describe.evidence(iri) if has_evidence else [],
+        "passage_text": passage_text,
+        "programmes": describe.programmes_in(iri) if COUNTRY in types else None,
+        "outcomes": describe.outcomes_of(iri) if {COUNTRY, PROGRAMME} & set(types) else None,
+        "alternates": alternates,
+    }

@@ -1,0 +1,35 @@
+// The query page: YASGUI on this server's /sparql, one tab per example query.
+// Everything stays on this server: no prefix.cc or LOV lookups (the class and property
+// autocompleters query lov.linkeddata.es, so they are switched off), no endpoint catalogue
+// of public endpoints, no CORS proxy, no share-link shortener. Tabs are not kept in
+// localStorage, so the examples are always the ones this server ships.
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("poagraph-query-config").textContent);
+  var Yasgui = window.Yasgui;
+  var offline = ["prefixes", "variables"];
+  Yasgui.Yasqe.defaults.autocompleters = Yasgui.Yasqe.defaults.autocompleters.filter(
+    function (name) { return offline.indexOf(name) >= 0; }
+  );
+  var yasgui = new Yasgui(document.getElementById("yasgui"), {
+    requestConfig: { endpoint: config.endpoint, method: "POST" },
+    copyEndpointOnNewTab: true,
+    endpointCatalogueOptions: { getData: function () { return [{ endpoint: config.endpoint }]; } },
+    persistenceId: null,
+    autoAddOnInit: false,
+    populateFromUrl: true,
+    corsProxy: undefined,
+    yasqe: { prefixCcApi: null, createShortLink: undefined, resizeable: true },
+  });
+  config.examples.forEach(function (example, i) {
+    yasgui.addTab(i === 0, {
+      name: example.title,
+      yasqe: { value: example.query },
+      requestConfig: { endpoint: config.endpoint },
+    });
+  });
+  if (config.examples.length === 0) {
+    yasgui.addTab(true, { requestConfig: { endpoint: config.endpoint } });
+  }
+  window.poagraphYasgui = yasgui;  // for the browser tests and the curious
+})();

@@ -1,0 +1,143 @@
+"""The VoID description of the dataset (https://www.w3.org/TR/void/), counted from the store:
+triples, classes and properties (with partitions), one void:subset per named graph with its
+triple count, and a linkset per link property and target namespace (Wikidata, UN M49 areas,
+EU authority tables, UNBIS, ...). Built as pyoxigraph terms, serialized by pyoxigraph.
+"""
+
+from __future__ import annotations
+
+import rdflib
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
+
+from poagraph import __version__, iris
+from poagraph.web import pagedata
+
+VOID = "http://rdfs.org/ns/void#"
+RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+DCTERMS = "http://purl.org/dc/terms/"
+XSD_INTEGER = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+FORMATS = "http://www.w3.org/ns/formats/"
+
+#: The dataset's IRI (the VoID document at /void describes it).
+DATASET = NamedNode(iris.BASE + "void#dataset")
+
+PREFIXES = {
+    "void": VOID,
+    "dcterms": DCTERMS,
+    "poa": iris.POA,
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+
+#: Media types the endpoint answers CONSTRUCT queries in (void:feature).
+FEATURES = ["Turtle", "N-Triples", "JSON-LD", "RDF_XML", "N-Quads", "TriG"]
+
+
+def _v(term: str) -> NamedNode:
+    return NamedNode(VOID + term)
+
+
+def _count(n: int) -> Literal:
+    return Literal(str(n), datatype=XSD_INTEGER)
+
+
+def triples(endpoint_url: str) -> list[Triple]:
+    """The VoID triples for the store the app serves; `endpoint_url` is its /sparql URL."""
+    out = [
+        Triple(DATASET, RDF_TYPE, _v("Dataset")),
+        Triple(DATASET, NamedNode(DCTERMS + "title"), Literal("poagraph", language="en")),
+        Triple(
+            DATASET,
+            NamedNode(DCTERMS + "description"),
+            Literal(
+                "UN reports on the Programme of Action for the Least Developed Countries as a "
+                "knowledge graph: organisations, countries, commitments, programmes, outcomes "
+                "and the passages that state them.",
+                language="en",
+            ),
+        ),
+        Triple(DATASET, NamedNode(DCTERMS + "hasVersion"), Literal(__version__)),
+        Triple(DATASET, _v("sparqlEndpoint"), NamedNode(endpoint_url)),
+        Triple(DATASET, _v("uriSpace"), Literal(iris.ID)),
+        Triple(DATASET, _v("vocabulary"), NamedNode(iris.POA)),
+        Triple(DATASET, _v("rootResource"), iris.BPOA),
+        Triple(DATASET, _v("exampleResource"), iris.country("AFG")),
+    ]
+    out += [Triple(DATASET, _v("feature"), NamedNode(FORMATS + f)) for f in FEATURES]
+
+    total = pagedata.number(pagedata.select("triple-count")[0].get("n"))
+    entities = pagedata.select("entity-counts")[0]
+    classes = pagedata.select("class-counts")
+    properties = pagedata.select("property-counts")
+    out += [
+        Triple(DATASET, _v("triples"), _count(total)),
+        Triple(DATASET, _v("distinctSubjects"), _count(pagedata.number(entities.get("subjects")))),
+        Triple(DATASET, _v("distinctObjects"), _count(pagedata.number(entities.get("objects")))),
+        Triple(DATASET, _v("classes"), _count(len(classes))),
+        Triple(DATASET, _v("properties"), _count(len(properties))),
+    ]
+    for row in classes:
+        part = BlankNode()
+        out += [
+            Triple(DATASET, _v("classPartition"), part),
+            Triple(part, _v("class"), NamedNode(row["class"].value)),
+            Triple(part, _v("entities"), _count(pagedata.number(row["n"]))),
+        ]
+    for row in properties:
+        part = BlankNode()
+        out += [
+            Triple(DATASET, _v("propertyPartition"), part),
+            Triple(part, _v("property"), NamedNode(row["p"].value)),
+            Triple(part, _v("triples"), _count(pagedata.number(row["n"]))),
+        ]
+    for row in pagedata.select("graph-counts"):
+        graph = NamedNode(row["g"].value)
+        out += [
+            Triple(DATASET, _v("subset"), graph),
+            Triple(graph, RDF_TYPE, _v("Dataset")),
+            Triple(graph, _v("triples"), _count(pagedata.number(row["n"]))),
+            Triple(graph, _v("sparqlEndpoint"), NamedNode(endpoint_url)),
+        ]
+    out += _linksets()
+    return out
+
+
+def _linksets() -> list[Triple]:
+    out: list[Triple] = []
+    targets: dict[str, BlankNode] = {}
+    for row in pagedata.select("linksets"):
+        namespace = row["ns"].value
+        target = targets.get(namespace)
+        if target is None:
+            target = targets[namespace] = BlankNode()
+            out += [
+                Triple(target, RDF_TYPE, _v("Dataset")),
+                Triple(target, _v("uriSpace"), Literal(namespace)),
+            ]
+            if "title" in row:
+                title = Literal(row["title"].value)
+                out.append(Triple(target, NamedNode(DCTERMS + "title"), title))
+        linkset = BlankNode()
+        out += [
+            Triple(DATASET, _v("subset"), linkset),
+            Triple(linkset, RDF_TYPE, _v("Linkset")),
+            Triple(linkset, _v("subjectsTarget"), DATASET),
+            Triple(linkset, _v("objectsTarget"), target),
+            Triple(linkset, _v("linkPredicate"), NamedNode(row["p"].value)),
+            Triple(linkset, _v("triples"), _count(pagedata.number(row["n"]))),
+        ]
+    return out
+
+
+def serialized(endpoint_url: str, fmt: RdfFormat) -> bytes:
+    """The VoID description in `fmt`. Turtle goes through rdflib, whose writer nests the
+    partitions as [ ... ] blocks under the dataset, which people read more easily."""
+    data = triples(endpoint_url)
+    if fmt != RdfFormat.TURTLE:
+        return serialize(data, format=fmt)
+    graph = rdflib.Graph()
+    graph.parse(data=serialize(data, format=RdfFormat.N_TRIPLES), format="nt")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    return graph.serialize(format="turtle", encoding="utf-8")
