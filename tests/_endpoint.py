@@ -51,9 +51,17 @@ def poagraph_command() -> list[str]:
 
 @contextmanager
 def running_server(
-    store: Path, *, timeout_s: float = 30, workers: int = 1, executors: int = 2
+    store: Path,
+    *,
+    timeout_s: float = 30,
+    workers: int = 1,
+    executors: int = 2,
+    env: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """`poagraph serve` on 127.0.0.1:<free port> for the duration; yields its base URL."""
+    """`poagraph serve` on 127.0.0.1:<free port> for the duration; yields its base URL.
+
+    `env` adds environment variables, e.g. POAGRAPH_MAX_ROWS for the app config.
+    """
     port = free_port()
     command = [
         *poagraph_command(),
@@ -70,7 +78,11 @@ def running_server(
         str(executors),
     ]
     process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env={**os.environ, **(env or {})},
     )
     base = f"http://127.0.0.1:{port}"
     try:
