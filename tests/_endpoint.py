@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -49,16 +50,46 @@ def poagraph_command() -> list[str]:
     return [str(Path(sys.executable).parent / "poagraph")]
 
 
+@dataclass
+class Server:
+    base: str
+    process: subprocess.Popen
+
+    def query_worker_pids(self) -> set[int]:
+        """PIDs of the server's query worker processes (same process group), from /proc."""
+        pids = set()
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+                if (
+                    b"poagraph.web.worker" in cmdline
+                    and os.getpgid(int(entry.name)) == self.process.pid
+                ):
+                    pids.add(int(entry.name))
+            except (OSError, ProcessLookupError):  # the process ended while we looked
+                continue
+        return pids
+
+
 @contextmanager
-def running_server(
+def running_server(store: Path, **options) -> Iterator[str]:
+    """`poagraph serve` on 127.0.0.1:<free port> for the duration; yields its base URL."""
+    with server_process(store, **options) as server:
+        yield server.base
+
+
+@contextmanager
+def server_process(
     store: Path,
     *,
     timeout_s: float = 30,
     workers: int = 1,
     executors: int = 2,
     env: dict[str, str] | None = None,
-) -> Iterator[str]:
-    """`poagraph serve` on 127.0.0.1:<free port> for the duration; yields its base URL.
+) -> Iterator[Server]:
+    """`poagraph serve` on 127.0.0.1:<free port> for the duration.
 
     `env` adds environment variables, e.g. POAGRAPH_MAX_ROWS for the app config.
     """
@@ -87,7 +118,7 @@ def running_server(
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(base, process)
-        yield base
+        yield Server(base, process)
     finally:
         stop(process)
 
