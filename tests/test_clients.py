@@ -1,0 +1,133 @@
+"""Real SPARQL clients against `poagraph serve`: SPARQLWrapper, rdflib's SPARQLStore, and
+Oxigraph server (PyPI `oxigraph`) querying us through a SERVICE clause."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from _endpoint import free_port, running_server, stop
+from pyoxigraph import Literal, NamedNode, Quad, Store
+from rdflib import Graph, URIRef
+from rdflib import Literal as RLiteral
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
+
+pytestmark = [
+    pytest.mark.server,
+    # SPARQLWrapper builds its RDF/XML results in rdflib's deprecated ConjunctiveGraph
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:SPARQLWrapper"),
+]
+
+EX = "http://example.org/"
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+COUNTRIES = {"AFG": "Afghanistan", "NER": "Niger", "TLS": "Timor-Leste"}
+SELECT = f"SELECT ?c ?label WHERE {{ ?c <{LABEL}> ?label }} ORDER BY ?c"
+CONSTRUCT = f"CONSTRUCT WHERE {{ ?c <{LABEL}> ?label }}"
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("clients") / "store"
+    store = Store(str(path))
+    graph = NamedNode(EX + "graph/countries")
+    for code, name in COUNTRIES.items():
+        store.add(Quad(NamedNode(EX + code), NamedNode(LABEL), Literal(name, language="en"), graph))
+    store.flush()
+    del store
+    with running_server(path) as base:
+        yield base + "/sparql"
+
+
+def wrapper(endpoint: str, query: str, fmt: str, method: str | None = None) -> SPARQLWrapper:
+    sparql = SPARQLWrapper(endpoint)
+    sparql.setQuery(query)
+    sparql.setReturnFormat(fmt)
+    if method:
+        sparql.setMethod(method)
+    return sparql
+
+
+@pytest.mark.parametrize("method", [None, POST], ids=["get", "post"])
+def test_sparqlwrapper_json(endpoint: str, method: str | None) -> None:
+    result = wrapper(endpoint, SELECT, JSON, method).query().convert()
+    labels = {b["c"]["value"]: b["label"]["value"] for b in result["results"]["bindings"]}
+    assert labels == {EX + code: name for code, name in COUNTRIES.items()}
+    assert {b["label"]["xml:lang"] for b in result["results"]["bindings"]} == {"en"}
+
+
+def test_sparqlwrapper_xml(endpoint: str) -> None:
+    document = wrapper(endpoint, SELECT, XML).query().convert()
+    literals = [n.firstChild.data for n in document.getElementsByTagName("literal")]
+    assert sorted(literals) == sorted(COUNTRIES.values())
+
+
+def test_sparqlwrapper_csv(endpoint: str) -> None:
+    body = wrapper(endpoint, SELECT, CSV).query().convert().decode()
+    lines = body.strip().splitlines()
+    assert lines[0] == "c,label"
+    assert lines[1:] == [f"{EX}{code},{name}" for code, name in sorted(COUNTRIES.items())]
+
+
+@pytest.mark.parametrize("fmt", [XML, TURTLE])
+def test_sparqlwrapper_construct(endpoint: str, fmt: str) -> None:
+    result = wrapper(endpoint, CONSTRUCT, fmt).query().convert()
+    graph = result if isinstance(result, Graph) else Graph().parse(data=result, format="turtle")
+    assert len(graph) == len(COUNTRIES)
+    assert (URIRef(EX + "NER"), URIRef(LABEL), RLiteral("Niger", lang="en")) in graph
+
+
+def test_rdflib_sparqlstore(endpoint: str) -> None:
+    graph = Graph(store=SPARQLStore(endpoint, returnFormat="json"))
+    rows = list(graph.query(SELECT))
+    assert [str(row.label) for row in rows] == [COUNTRIES[c] for c in sorted(COUNTRIES)]
+    triples = list(graph.triples((URIRef(EX + "TLS"), None, None)))
+    assert triples == [(URIRef(EX + "TLS"), URIRef(LABEL), RLiteral("Timor-Leste", lang="en"))]
+
+
+def test_oxigraph_server_queries_us_through_service(endpoint: str, tmp_path: Path) -> None:
+    port = free_port()
+    oxigraph = Path(sys.executable).parent / "oxigraph"
+    process = subprocess.Popen(
+        [
+            str(oxigraph),
+            "serve",
+            "--location",
+            str(tmp_path / "oxi"),
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        query = f"SELECT ?label WHERE {{ SERVICE <{endpoint}> {{ <{EX}AFG> <{LABEL}> ?label }} }}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = requests.post(
+                    f"http://127.0.0.1:{port}/query",
+                    data=query.encode(),
+                    headers={
+                        "Content-Type": "application/sparql-query",
+                        "Accept": "application/sparql-results+json",
+                    },
+                    timeout=30,
+                )
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert r.status_code == 200, r.text
+        bindings = r.json()["results"]["bindings"]
+        assert bindings == [
+            {"label": {"type": "literal", "value": "Afghanistan", "xml:lang": "en"}}
+        ]
+    finally:
+        stop(process)
