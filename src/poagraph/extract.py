@@ -68,6 +68,7 @@ class _Extraction:
         self.countries = passage_countries(doc, gaz)
         self.found: dict[str, _Found] = {}  #: resource IRI -> what passages say about it
         self.mentions: dict[int, list[Match]] = {}
+        self.heading_region: dict[int, str] = {}  #: passage n -> region of its heading
 
     # -- helpers ---------------------------------------------------------------------------
     def passage_iri(self, p: Passage) -> str:
@@ -145,6 +146,7 @@ class _Extraction:
                 ref = self.gaz.resolve_place(p.place.heading)
                 if ref.region:
                     rec["region"] = iris.region(ref.region).value
+                    self.heading_region[p.n] = ref.region
             if found:
                 rec["mentions"] = list(dict.fromkeys(m.iri for m in found))
             if p.footnote is not None:
@@ -192,11 +194,18 @@ class _Extraction:
                 relations["implementedBy"] = [reporter]
             rec = self.entity_record(e, "Programme")
             rec.update({k: list(dict.fromkeys(v)) for k, v in relations.items() if v})
-            if e.countries:
-                rec["country"] = [iris.country(c).value for c in e.countries]
-            if e.data.get("region"):
-                rec["region"] = iris.region(e.data["region"]).value
-                self.regions_used.add(e.data["region"])
+            # Where it runs: the gazetteer's countries, and the place headings of the
+            # passages that name it.
+            countries, regions = list(e.countries), [e.data.get("region")]
+            for n in self.found[e.iri].evidence:
+                countries += self.countries.get(n, [])
+                regions.append(self.heading_region.get(n))
+            if countries:
+                rec["country"] = [iris.country(c).value for c in dict.fromkeys(countries)]
+            regions = [r for r in dict.fromkeys(regions) if r]
+            if regions:
+                rec["region"] = [iris.region(r).value for r in regions]
+                self.regions_used.update(regions)
             if e.data.get("partOf"):
                 rec["isPartOf"] = iris.programme(e.data["partOf"]).value
             for key in ("startYear", "endYear"):

@@ -1,0 +1,328 @@
+"""Extraction (report -> records) and mapping (records -> quads) on the bundled report."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pycountry
+import pytest
+from pyoxigraph import Literal, NamedNode, Store
+
+from poagraph import iris, paths
+from poagraph.extract import ExtractError, extract
+from poagraph.gazetteer import Gazetteer, load_gazetteer, passage_countries
+from poagraph.mapping import MappingError, records_to_quads
+from poagraph.report import Document, parse_report
+
+POA = iris.POA
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@pytest.fixture(scope="module")
+def gaz() -> Gazetteer:
+    return load_gazetteer()
+
+
+@pytest.fixture(scope="module")
+def doc() -> Document:
+    return parse_report(paths.BUNDLED_REPORTS[0])
+
+
+@pytest.fixture(scope="module")
+def records(doc: Document, gaz: Gazetteer) -> list[dict]:
+    return extract(doc, gaz)
+
+
+@pytest.fixture(scope="module")
+def by_id(records: list[dict]) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for r in records:
+        out.setdefault(r["@id"], {}).update(r)
+    return out
+
+
+@pytest.fixture(scope="module")
+def store(records: list[dict], doc: Document) -> Store:
+    s = Store()
+    s.extend(records_to_quads(records, iris.report_graph(doc.slug)))
+    return s
+
+
+def _typed(records: list[dict], rdf_type: str) -> list[dict]:
+    return [
+        r
+        for r in records
+        if rdf_type in ([r["@type"]] if isinstance(r.get("@type"), str) else r.get("@type", []))
+    ]
+
+
+# -- passages --------------------------------------------------------------------------------
+
+
+def test_every_passage_text_is_the_source_slice(records: list[dict], doc: Document) -> None:
+    source = paths.BUNDLED_REPORTS[0].read_text(encoding="utf-8")
+    passages = _typed(records, "Passage")
+    assert len(passages) == len(doc.passages) > 100
+    for r in passages:
+        assert source[r["startOffset"] : r["endOffset"]] == r["text"], r["@id"]
+
+
+def test_passages_in_the_graph_equal_the_source_slice(store: Store) -> None:
+    source = paths.BUNDLED_REPORTS[0].read_text(encoding="utf-8")
+    rows = list(
+        store.query(
+            "PREFIX poa: <https://w3id.org/poagraph/ontology#> "
+            "SELECT ?p ?t ?s ?e WHERE { GRAPH ?g { ?p a poa:Passage ; poa:text ?t ; "
+            "poa:startOffset ?s ; poa:endOffset ?e } }"
+        )
+    )
+    assert len(rows) > 100
+    for row in rows:
+        assert row["s"].datatype == NamedNode(XSD + "integer")
+        assert source[int(row["s"].value) : int(row["e"].value)] == row["t"].value
+
+
+def test_every_quote_is_in_an_evidence_passage(records: list[dict], by_id: dict) -> None:
+    checked = 0
+    for r in records:
+        for quote in _as_list(r.get("quote")):
+            texts = [by_id[e]["text"] for e in _as_list(r.get("evidence"))]
+            assert any(quote in t for t in texts), (r["@id"], quote)
+            checked += 1
+    assert checked > 200
+
+
+def test_event_quotes_are_in_their_single_evidence(records: list[dict], by_id: dict) -> None:
+    for r in _typed(records, "Event"):
+        (evidence,) = r["evidence"]
+        assert all(q in by_id[evidence]["text"] for q in r["quote"])
+
+
+def test_passages_address_their_action_or_commitment(records: list[dict], doc: Document) -> None:
+    actions = {iris.action(a.commitment, a.title).value for a in doc.actions}
+    for r, p in zip(_typed(records, "Passage"), doc.passages, strict=True):
+        if p.action is not None:
+            assert r["addresses"] in actions
+        elif p.commitment is not None:
+            assert r["addresses"] == iris.commitment(p.commitment).value
+        else:
+            assert "addresses" not in r  # a footnote belongs to the report only
+
+
+def test_footnotes_are_numbered(records: list[dict]) -> None:
+    footnotes = _typed(records, "Footnote")
+    assert sorted(r["footnoteNumber"] for r in footnotes) == [1, 2, 3]
+
+
+def test_passage_countries_follow_the_heading(doc: Document, gaz: Gazetteer) -> None:
+    pc = passage_countries(doc, gaz)
+    by_heading: dict[str, set[tuple[str, ...]]] = {}
+    for p in doc.passages:
+        if p.place is not None:
+            by_heading.setdefault(p.place.heading, set()).add(tuple(pc[p.n]))
+    assert by_heading["DRC and Rwanda"] == {("COD", "RWA")}
+    assert by_heading["Democratic Republic of Congo, Rwanda and Burundi"] == {("COD", "RWA", "BDI")}
+    assert by_heading["Timor Leste"] == {("TLS",)}
+    assert by_heading["West Africa"] == {()}
+    assert by_heading["General activities"] == {()}
+
+
+def test_region_heading_gives_the_passage_a_region(records: list[dict], doc: Document) -> None:
+    west = [
+        r
+        for r, p in zip(_typed(records, "Passage"), doc.passages, strict=True)
+        if p.place and p.place.heading == "West Africa"
+    ]
+    assert west and all(r["region"] == iris.region("west-africa").value for r in west)
+
+
+# -- organisations ---------------------------------------------------------------------------
+
+
+def test_ministry_of_womens_affairs_differs_by_passage_country(
+    records: list[dict], doc: Document, gaz: Gazetteer
+) -> None:
+    pc = passage_countries(doc, gaz)
+    khm = gaz.organisations["khm-ministry-of-womens-affairs"].iri
+    afg = gaz.organisations["afg-ministry-of-womens-affairs"].iri
+    seen: dict[str, set[str]] = {khm: set(), afg: set()}
+    for r, p in zip(_typed(records, "Passage"), doc.passages, strict=True):
+        if "Ministry of Women" in p.text or "Women's Affairs" in p.text:
+            for iri in seen:
+                if iri in r.get("mentions", []):
+                    seen[iri].update(pc[p.n])
+    assert seen[khm] == {"KHM"}
+    assert seen[afg] == {"AFG"}
+
+
+def test_organisation_records(by_id: dict) -> None:
+    iom = by_id[iris.organisation("iom").value]
+    assert iom["label"] == "International Organization for Migration"
+    assert iom["acronym"] == ["IOM"]
+    assert iom["organisationKind"].endswith("/organisation-kind/un-agency")
+    molsa = by_id[iris.organisation("eth-molsa").value]
+    assert molsa["country"] == iris.country("ETH").value
+    assert molsa["acronym"] == ["MOLSA"]
+    report = by_id[iris.report("iom-bpoa-review").value]
+    assert report["reportedBy"] == iom["@id"]
+
+
+# -- programmes ------------------------------------------------------------------------------
+
+
+def test_cbmm_and_cbmmp_are_one_programme_with_its_countries(by_id: dict, records: list) -> None:
+    cbmm = by_id[iris.programme("cbmmp").value]
+    assert set(cbmm["acronym"]) == {"CBMMP", "CBMM"}
+    assert {iris.country(c).value for c in ("UGA", "KEN", "TZA")} <= set(cbmm["country"])
+    evidence_texts = [by_id[e]["text"] for e in cbmm["evidence"]]
+    assert any("CBMMP" in t for t in evidence_texts)
+    assert any("CBMM project" in t for t in evidence_texts)
+    assert not any(r["@id"].endswith("/programme/cbmm") for r in records)
+
+
+def test_funders_and_partners(by_id: dict) -> None:
+    def rel(slug: str, key: str) -> list[str]:
+        return by_id[iris.programme(slug).value].get(key, [])
+
+    org = lambda slug: iris.organisation(slug).value  # noqa: E731
+    assert rel("rana", "fundedBy") == [org("european-commission")]
+    assert rel("community-stabilisation-timor-leste", "fundedBy") == [org("european-commission")]
+    assert rel("guinea-futa-micro-income-project", "fundedBy") == [org("government-bel")]
+    assert rel("afghanistan-passport-project", "fundedBy") == [org("dima")]
+    assert rel("human-security-fund-ethiopia", "fundedBy") == [org("government-jpn")]
+    assert rel("rana", "implementedBy") == [org("iom")]
+    assert rel("afghan-expatriate-services", "implementedBy") == [org("afg-iarcsc")]
+    assert org("universite-libre-de-bruxelles") in rel("mida-great-lakes", "partner")
+
+
+def test_emm_resolves_per_country(by_id: dict) -> None:
+    khm = by_id[iris.programme("emm-cambodia").value]
+    tls = by_id[iris.programme("emm-timor-leste").value]
+    tool = by_id[iris.programme("essentials-of-migration-management").value]
+    assert all("Cambodia" in by_id[e]["text"] for e in khm["evidence"])
+    assert all("Enhanced Migration Management" in by_id[e]["text"] for e in tls["evidence"])
+    assert not any("Cambodia" in by_id[e]["text"] for e in tool["evidence"])
+
+
+# -- events ----------------------------------------------------------------------------------
+
+
+def _footnote_one_countries() -> tuple[list[str], list[str]]:
+    """Read footnote 1 straight from the source: its two lists of country names."""
+    source = paths.BUNDLED_REPORTS[0].read_text(encoding="utf-8")
+    m = re.search(r"¹ Participating LDCs were (.+?)\. Observer states were (.+?)\.", source)
+    assert m, "footnote 1 not found"
+
+    def names(text: str) -> list[str]:
+        return [n.strip() for n in re.split(r",\s*|\s+and\s+", text) if n.strip()]
+
+    return names(m.group(1)), names(m.group(2))
+
+
+def _iso3(name: str) -> str:
+    spelled = {"Laos": "LAO", "Sierra-Leone": "SLE", "Tanzania": "TZA"}
+    spelled["Democratic Republic of Congo"] = "COD"
+    return spelled.get(name) or pycountry.countries.lookup(name).alpha_3
+
+
+def test_cotonou_conference_participants(by_id: dict, records: list[dict]) -> None:
+    ldcs, observers = _footnote_one_countries()
+    assert (len(ldcs), len(observers)) == (32, 2)
+    expected = {iris.country(_iso3(n)).value for n in ldcs + observers}
+    assert len(expected) == 34
+    (cotonou,) = [r for r in _typed(records, "Event") if "Cotonou" in " ".join(r["quote"])]
+    countries = {p for p in cotonou["participant"] if "/country/" in p}
+    assert countries == expected
+    assert iris.country("GHA").value in countries and iris.country("NGA").value in countries
+    orgs = {p for p in cotonou["participant"] if "/organisation/" in p}
+    for slug in ("fonkoze", "african-development-bank", "afford-uk", "oecd", "uncdf", "iom"):
+        assert iris.organisation(slug).value in orgs
+    assert cotonou["date"] == {"@value": "2006-02-09", "@type": "xsd:date"}
+    assert cotonou["country"] == [iris.country("BEN").value]
+
+
+def test_events_are_dated_in_the_graph(store: Store) -> None:
+    rows = list(
+        store.query(
+            "PREFIX poa: <https://w3id.org/poagraph/ontology#> "
+            "SELECT ?e ?d WHERE { GRAPH ?g { ?e a poa:Event ; poa:date ?d } } ORDER BY ?d"
+        )
+    )
+    kinds = {row["d"].datatype.value.rsplit("#", 1)[1] for row in rows}
+    assert len(rows) >= 12
+    assert kinds == {"date", "gYearMonth", "gYear"}
+
+
+def test_a_curated_event_quote_missing_from_the_report_fails(
+    doc: Document, gaz: Gazetteer, tmp_path: Path
+) -> None:
+    events = tmp_path / "events.yaml"
+    events.write_text(
+        "iom-bpoa-review:\n  - label: Imagined\n    date: '2006'\n"
+        "    quote: [a conference held on the Moon]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ExtractError, match=r"Imagined.*quote not found.*Moon"):
+        extract(doc, gaz, events)
+
+
+# -- another report of the same layout -------------------------------------------------------
+
+
+def test_another_report_extracts_without_code_change(gaz: Gazetteer) -> None:
+    other = parse_report(Path(__file__).parent / "fixtures/reports/uncdf-bpoa-review.md")
+    recs = extract(other, gaz)
+    ids = {r["@id"] for r in recs}
+    assert iris.programme("microlead").value in ids
+    assert not any("/event/" in i for i in ids)
+    report = next(r for r in recs if r.get("@type") == "Report")
+    assert report["reportedBy"] == iris.organisation("uncdf").value
+    microlead = next(r for r in recs if r["@id"] == iris.programme("microlead").value)
+    assert microlead["implementedBy"] == [iris.organisation("uncdf").value]
+    assert records_to_quads(recs, iris.report_graph(other.slug))
+
+
+# -- mapping ---------------------------------------------------------------------------------
+
+
+def test_mapping_datatypes() -> None:
+    g = NamedNode("https://example.org/g")
+    rec = {
+        "@id": "https://example.org/o/1",
+        "@type": "Outcome",
+        "value": 160000,
+        "startYear": 2001,
+        "endYear": {"@value": "2002", "@type": "xsd:gYear"},
+        "quote": "a total of 160,000 IDPs",
+        "country": [iris.country("SLE").value],
+    }
+    dec = {"@id": "https://example.org/o/2", "value": 1.2}
+    quads = records_to_quads([rec, dec], g)
+    objects = {(q.subject.value, q.predicate.value): q.object for q in quads}
+    assert all(q.graph_name == g for q in quads)
+    assert objects[("https://example.org/o/1", POA + "value")] == Literal(
+        "160000", datatype=NamedNode(XSD + "integer")
+    )
+    assert objects[("https://example.org/o/2", POA + "value")] == Literal(
+        "1.2", datatype=NamedNode(XSD + "decimal")
+    )
+    assert objects[("https://example.org/o/1", POA + "startYear")] == Literal(
+        "2001", datatype=NamedNode(XSD + "gYear")
+    )
+    assert objects[("https://example.org/o/1", POA + "country")] == iris.country("SLE")
+    assert objects[("https://example.org/o/1", POA + "quote")] == Literal("a total of 160,000 IDPs")
+
+
+def test_mapping_refuses_undeclared_keys_and_bad_iris() -> None:
+    g = NamedNode("https://example.org/g")
+    with pytest.raises(MappingError, match=r"https://example.org/x.*'contry'"):
+        records_to_quads([{"@id": "https://example.org/x", "contry": "AFG"}], g)
+    with pytest.raises(MappingError, match=r"country is not an absolute IRI.*'<https"):
+        records_to_quads([{"@id": "https://example.org/x", "country": str(iris.country("AFG"))}], g)
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]

@@ -1,0 +1,282 @@
+"""The gazetteers (mappings/*.yaml) and their matcher, on strings from the report."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from poagraph import paths
+from poagraph.gazetteer import Gazetteer, GazetteerError, load_gazetteer
+
+
+@pytest.fixture(scope="module")
+def gaz() -> Gazetteer:
+    return load_gazetteer()
+
+
+@pytest.fixture(scope="module")
+def source() -> str:
+    return paths.BUNDLED_REPORTS[0].read_text(encoding="utf-8")
+
+
+# -- place headings --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("heading", "countries"),
+    [
+        ("DRC and Rwanda", ("COD", "RWA")),
+        ("Democratic Republic of Congo, Rwanda and Burundi", ("COD", "RWA", "BDI")),
+        ("Timor Leste", ("TLS",)),
+        ("Senegal, Mali and Burkina Faso", ("SEN", "MLI", "BFA")),
+        ("Benin and Burkina Faso", ("BEN", "BFA")),
+        ("Guinea-Bissau", ("GNB",)),
+        ("Guinea", ("GIN",)),
+        ("Tanzania", ("TZA",)),
+        ("Somalia", ("SOM",)),
+    ],
+)
+def test_country_headings(gaz: Gazetteer, heading: str, countries: tuple[str, ...]) -> None:
+    ref = gaz.resolve_place(heading)
+    assert ref.countries == countries
+    assert ref.region is None
+    assert ref.resolved
+
+
+def test_region_heading(gaz: Gazetteer) -> None:
+    ref = gaz.resolve_place("West Africa")
+    assert ref.region == "west-africa"
+    assert ref.countries == ()
+    assert ref.resolved
+    assert {"NGA", "SEN", "MLI"} <= set(gaz.regions["west-africa"].countries)
+
+
+def test_general_activities_has_no_place(gaz: Gazetteer) -> None:
+    ref = gaz.resolve_place("General activities")
+    assert ref.is_general and ref.countries == () and ref.region is None and ref.resolved
+
+
+def test_unknown_heading_is_reported_not_guessed(gaz: Gazetteer) -> None:
+    ref = gaz.resolve_place("Narnia and Mali")
+    assert ref.countries == ("MLI",)
+    assert not ref.resolved
+    assert ref.unresolved == ("Narnia and",)
+    assert gaz.resolve_place("Atlantis").unresolved == ("Atlantis",)
+
+
+def test_every_heading_of_the_report_resolves(gaz: Gazetteer, source: str) -> None:
+    """Place headings: the short lines between paragraphs that name places."""
+    from poagraph.report import parse_report
+
+    doc = parse_report(paths.BUNDLED_REPORTS[0])
+    headings = {p.heading for p in doc.places}
+    assert len(headings) >= 20
+    for h in headings:
+        ref = gaz.resolve_place(h)
+        assert ref.resolved, h
+        assert ref.countries or ref.region or ref.is_general, h
+
+
+# -- countries -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "iso3"),
+    [
+        ("the camps in East Timor", "TLS"),
+        ("Myanmar and Lao PDR", "LAO"),
+        ("Liberia, Laos, Madagascar", "LAO"),
+        ("Senegal, Sierra-Leone, Timor-Leste", "SLE"),
+        ("Uganda, Tanzania, Yemen", "TZA"),
+        ("Thailand, Cambodia, Vietnam", "VNM"),
+        ("border areas of Côte d'Ivoire", "CIV"),
+        ("Cape Verde graduated", "CPV"),
+        ("Norway, the UK and USA", "GBR"),
+        ("Norway, the UK and USA", "USA"),
+        ("the Netherlands, Great Britain and Italy", "GBR"),
+        ("in Somalia, Puntland and Somaliland", "SOM"),
+        ("assisting the GoB to formulate", "BGD"),
+        ("Government of Ethiopia (FDRE)", "ETH"),
+        ("the Governments of Rwanda and the Democratic Republic as well", "COD"),
+    ],
+)
+def test_aliases(gaz: Gazetteer, text: str, iso3: str) -> None:
+    assert iso3 in [m.key for m in gaz.countries_in(text)]
+
+
+def test_longest_match_and_word_boundaries(gaz: Gazetteer) -> None:
+    text = (
+        "Guinea-Bissau, Papua New Guinea, Nigeria, Sierra Leonean refugees, "
+        "Democratic Republic of Congo"
+    )
+    assert [m.key for m in gaz.countries_in(text)] == ["GNB", "PNG", "NGA", "COD"]
+
+
+def test_adjectives_and_ambiguous_names_are_not_countries(gaz: Gazetteer) -> None:
+    text = (
+        "Afghan Government officials, the Somali region, Ethiopian diaspora, "
+        "the Coopérative of the Communauté évangélique de l'Alliance du Congo"
+    )
+    assert gaz.countries_in(text) == []
+
+
+def test_matches_carry_exact_offsets(gaz: Gazetteer, source: str) -> None:
+    found = [*gaz.countries_in(source), *gaz.organisations_in(source), *gaz.programmes_in(source)]
+    assert len(found) > 300
+    for m in found:
+        assert source[m.start : m.end] == m.surface
+        assert m.iri.startswith("https://w3id.org/poagraph/id/")
+
+
+# -- organisations ---------------------------------------------------------------------------
+
+
+def test_ministry_of_womens_affairs_resolves_by_country(gaz: Gazetteer) -> None:
+    text = "capacity building activities for the Ministry of Women's Affairs and"
+    khm = gaz.organisations_in(text, "KHM")
+    afg = gaz.organisations_in(text, ["AFG"])
+    assert [m.key for m in khm] == ["khm-ministry-of-womens-affairs"]
+    assert [m.key for m in afg] == ["afg-ministry-of-womens-affairs"]
+    assert gaz.organisations["khm-ministry-of-womens-affairs"].countries == ("KHM",)
+    # No country to decide by: no guess.
+    assert gaz.organisations_in(text) == []
+    # The typographic apostrophe is the same name.
+    assert [m.key for m in gaz.organisations_in("Ministry of Women’s Affairs", "KHM")] == [
+        "khm-ministry-of-womens-affairs"
+    ]
+
+
+def test_acronyms_are_case_sensitive(gaz: Gazetteer) -> None:
+    assert [m.key for m in gaz.organisations_in("IOM and UNHCR")] == ["iom", "unhcr"]
+    assert gaz.organisations_in("iom and unhcr, the ec and eu") == []
+
+
+def test_longest_organisation_name_wins(gaz: Gazetteer) -> None:
+    found = gaz.organisations_in("the UN-OCHA and the South-South Cooperation Unit of UNDP")
+    assert [(m.key, m.surface) for m in found] == [
+        ("ocha", "UN-OCHA"),
+        ("undp-special-unit-south-south-cooperation", "South-South Cooperation Unit of UNDP"),
+    ]
+
+
+def test_a_surface_naming_two_governments(gaz: Gazetteer) -> None:
+    found = gaz.organisations_in("provided by the Governments of Ireland and Norway, the")
+    assert [m.key for m in found] == ["government-irl", "government-nor"]
+    assert all(m.surface == "Governments of Ireland and Norway" for m in found)
+
+
+def test_generic_national_names_need_their_country(gaz: Gazetteer) -> None:
+    text = "assisting the Department of Immigration to improve"
+    assert [m.key for m in gaz.organisations_in(text, "ZMB")] == ["zmb-department-of-immigration"]
+    assert gaz.organisations_in(text, "ETH") == []
+
+
+def test_governments_and_shorthand(gaz: Gazetteer) -> None:
+    found = gaz.organisations_in("the Government of Uganda (GoU) and the Zambian Government")
+    assert [m.key for m in found] == ["government-uga", "government-uga", "government-zmb"]
+    # Generated for every country, even those no entry names.
+    assert [m.key for m in gaz.organisations_in("the Government of Luxembourg")] == [
+        "government-lux"
+    ]
+
+
+def test_every_organisation_kind_is_in_the_ontology(gaz: Gazetteer) -> None:
+    ttl = (paths.ONTOLOGY / "poa.ttl").read_text(encoding="utf-8")
+    declared = set(re.findall(r"<https://w3id.org/poagraph/id/organisation-kind/([a-z-]+)> a", ttl))
+    assert len(declared) == 9
+    kinds = {e.data.get("kind") for e in gaz.organisations.values()}
+    assert kinds <= declared
+    assert None not in kinds
+
+
+# -- programmes ------------------------------------------------------------------------------
+
+
+def test_cbmm_and_cbmmp_are_one_programme(gaz: Gazetteer) -> None:
+    a = gaz.programmes_in("material produced under the legislative component of the CBMMP and")
+    b = gaz.programmes_in("The CBMM project in collaboration with the Tanzanian Immigration", "TZA")
+    c = gaz.programmes_in("to table CBMMP-project outcomes")
+    assert [m.key for m in a] == [m.key for m in b] == [m.key for m in c] == ["cbmmp"]
+
+
+def test_emm_is_the_learning_tool_except_where_a_project_runs(gaz: Gazetteer) -> None:
+    tool = "essentials-of-migration-management"
+    assert [
+        m.key for m in gaz.programmes_in("IOM's Essentials in Migration Management (EMM).", "AFG")
+    ] == [tool, tool]
+    assert [m.key for m in gaz.programmes_in("specific subjects based on EMM.")] == [tool]
+    assert [m.key for m in gaz.programmes_in("the objectives of the EMM programme", "KHM")] == [
+        "emm-cambodia"
+    ]
+    tls = gaz.programmes_in("a two-year Enhanced Migration Management Project which", "TLS")
+    assert [m.key for m in tls] == ["emm-timor-leste"]
+
+
+def test_mida_country_projects(gaz: Gazetteer) -> None:
+    text = "a Migration for Development in Africa (MIDA) programme"
+    assert {m.key for m in gaz.programmes_in(text)} == {"mida"}
+    assert {m.key for m in gaz.programmes_in(text, ["COD", "RWA", "BDI"])} == {"mida-great-lakes"}
+    assert {m.key for m in gaz.programmes_in("A MIDA programme that target", "SEN")} == {
+        "mida-senegal-italy"
+    }
+
+
+# -- the data files --------------------------------------------------------------------------
+
+
+def test_every_curated_quote_is_in_the_report(source: str) -> None:
+    """A typo in a curated quote would silently drop the fact it carries."""
+    data = yaml.safe_load((paths.MAPPINGS / "programmes.yaml").read_text(encoding="utf-8"))
+    quotes = []
+    for entry in data:
+        quotes += entry.get("quote", [])
+        for key in ("implementedBy", "partner", "fundedBy"):
+            quotes += [item["quote"] for item in entry.get(key) or [] if isinstance(item, dict)]
+    other_reports = {"microlead", "belgian-survival-fund"}
+    assert len(quotes) > 40
+    missing = [
+        q for e in data if e["slug"] not in other_reports for q in _quotes_of(e) if q not in source
+    ]
+    assert missing == []
+
+
+def _quotes_of(entry: dict) -> list[str]:
+    out = list(entry.get("quote", []))
+    for key in ("implementedBy", "partner", "fundedBy"):
+        out += [i["quote"] for i in entry.get(key) or [] if isinstance(i, dict) and "quote" in i]
+    return out
+
+
+def _copy_mappings(tmp_path: Path) -> Path:
+    for name in ("countries", "regions", "organisations", "organisation-groups", "programmes"):
+        (tmp_path / f"{name}.yaml").write_text(
+            (paths.MAPPINGS / f"{name}.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+        )
+    return tmp_path
+
+
+def test_bad_iso3_is_a_clear_error(tmp_path: Path) -> None:
+    d = _copy_mappings(tmp_path)
+    (d / "countries.yaml").write_text("aliases:\n  Ruritania: RUR\n", encoding="utf-8")
+    with pytest.raises(GazetteerError, match=r"Ruritania.*'RUR' is not an ISO 3166"):
+        load_gazetteer(d)
+
+
+def test_duplicate_slug_is_a_clear_error(tmp_path: Path) -> None:
+    d = _copy_mappings(tmp_path)
+    with (d / "programmes.yaml").open("a", encoding="utf-8") as f:
+        f.write("\n- slug: rana\n  label: Another RANA\n")
+    with pytest.raises(GazetteerError, match=r"programmes.yaml entry .*duplicate slug 'rana'"):
+        load_gazetteer(d)
+
+
+def test_unknown_group_member_is_a_clear_error(tmp_path: Path) -> None:
+    d = _copy_mappings(tmp_path)
+    (d / "organisation-groups.yaml").write_text(
+        "- surface: Governments of A and B\n  members: [government-irl, nobody]\n", encoding="utf-8"
+    )
+    with pytest.raises(GazetteerError, match=r"unknown.*nobody"):
+        load_gazetteer(d)
