@@ -85,7 +85,7 @@ class Value:
     def text(self) -> str:
         if self.term.is_literal:
             return self.term.value
-        return self.label or self.term.local_name
+        return self.label or fallback_label(self.term.value)
 
     @property
     def datatype(self) -> str | None:
@@ -277,9 +277,22 @@ def _labelled(term: Term | None, labels: list) -> Value | None:
 
 
 def passage_label(iri: str) -> str:
-    """ "Passage 12" for .../passage/12."""
+    """'Passage 12' for .../passage/12."""
     tail = iri.rstrip("/").rsplit("/", 2)
     return f"Passage {tail[-1]}" if len(tail) == 3 and tail[-2] == "passage" else iri
+
+
+def fallback_label(iri: str) -> str:
+    """A name for an IRI without a label: 'Passage 12' or 'Outcome 3' for numbered parts of
+    a report, the last segment for our other resources, a prefixed name or the IRI elsewhere."""
+    if iri.startswith(iris.ID):
+        parts = iri[len(iris.ID) :].rstrip("/").split("/")
+        if len(parts) >= 2 and parts[-1].isdigit():
+            return f"{parts[-2].capitalize()} {parts[-1]}"
+        return parts[-1]
+    if iri.startswith(POA):
+        return iri[len(POA) :]
+    return curie(iri)
 
 
 def passage_text(iri: str, out: list[PropertyValues]) -> list[Segment] | None:

@@ -22,6 +22,7 @@ OFFERED = [twins.HTML, *twins.RDF_TWINS]
 COUNTRY = iris.POA + "Country"
 PROGRAMME = iris.POA + "Programme"
 PASSAGE = iris.POA + "Passage"
+FACTS = {iris.POA + "Outcome", PROGRAMME, iris.POA + "Event"}
 
 
 @bp.get("/id/<path:rest>")
@@ -68,6 +69,8 @@ def _page(iri: str, alternates: list[twins.Twin]) -> dict:
         "properties": [p for p in out if p.predicate.value not in hidden],
         "inverse": inverse,
         "evidence": describe.evidence(iri) if has_evidence else [],
+        # facts open with their evidence; for places and bodies it is where they are named
+        "evidence_first": bool(FACTS & set(types)),
         "passage_text": passage_text,
         "programmes": describe.programmes_in(iri) if COUNTRY in types else None,
         "outcomes": describe.outcomes_of(iri) if {COUNTRY, PROGRAMME} & set(types) else None,

@@ -40,6 +40,7 @@ def _class_counts() -> list[dict]:
             {
                 "class": iri,
                 "label": row["label"].value if "label" in row else describe.curie(iri),
+                "curie": describe.curie(iri),
                 "count": pagedata.number(row["n"]),
                 "browse": f"/browse/{local}" if local else None,
             }
