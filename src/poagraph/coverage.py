@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from poagraph.curation import Curation
-from poagraph.outcomes import assess
+from poagraph.outcomes import assess, own_text
 from poagraph.quantities import find_numbers
 from poagraph.report import Document
 
@@ -67,7 +67,7 @@ def coverage(
     covered: list[tuple[int, int]] = []
     for p in doc.passages:
         covered.append((p.start, p.end))
-        for m in find_numbers(p.text):
+        for m in find_numbers(own_text(p, doc.passages)):
             offset = p.start + m.number_start
             line, col = where(offset)
             f = findings.get((p.n, m.number_start))

@@ -128,8 +128,10 @@ def derive_unit(text: str, mention: NumberMention, lex: Lexicon) -> str | None:
     after = text[mention.end :]
     if mention.kind == "money":
         # "a flexible funding of 4m BP", else "1.2 million Euros of direct material support"
-        of = re.search(r"(?:\b(?:a|an|the)\s+)?([A-Za-z][\w -]{0,40}?)\s+of\s+(?:\w+\s+)?$", before)
-        phrase = " ".join(of.group(1).split()[-3:]) if of else ""
+        of = re.search(r"([A-Za-z][\w -]{0,40}?)\s+of\s+(?:\w+\s+)?$", before)
+        words = of.group(1).split()[-4:] if of else []
+        cut = [i for i, w in enumerate(words) if w.lower() in lex.phrase_stops]
+        phrase = " ".join(words[cut[-1] + 1 :] if cut else words)
         if not phrase:
             phrase = noun_phrase(re.sub(r"^\s*of\s+", " ", after), lex)
         verb = _verb(before, after, lex)
@@ -190,18 +192,34 @@ def derive_years(
 def narrow_countries(
     sentence: str, mention: NumberMention, heading: list[str], gaz, others: list[NumberMention]
 ) -> list[str]:
-    """The heading's countries, narrowed to those the sentence ties to this number when the
-    heading lists several ("141 beneficiaries in DRC and 43 associations in Rwanda")."""
-    if len(heading) < 2:
+    """The countries of an outcome: the heading's, narrowed to those the sentence ties to
+    this number when the heading lists several ("141 beneficiaries in DRC and 43 women's
+    associations in Rwanda"); when the heading names none (general activities, a region),
+    those the sentence names. Countries inside an organisation's name ("Government of
+    Luxembourg", a donor) are not places of the outcome."""
+    if len(heading) == 1:
         return list(heading)
-    found = [c for c in gaz.countries_in(sentence) if c.key in heading]
+    orgs = [(o.start, o.end) for o in gaz.organisations_in(sentence, heading or None)]
+    found = [
+        c
+        for c in gaz.countries_in(sentence)
+        if not any(s <= c.start < e for s, e in orgs) and (not heading or c.key in heading)
+    ]
     if not found:
         return list(heading)
     stop = min((o.start for o in others if o.start > mention.end), default=len(sentence))
     after = [c for c in found if mention.end <= c.start < stop]
-    if after:
-        return [after[0].key]
+    if after:  # the first country after the number and those listed with it
+        run = [after[0]]
+        for c in after[1:]:
+            if not _LIST_SEPARATOR.fullmatch(sentence[run[-1].end : c.start]):
+                break
+            run.append(c)
+        return list(dict.fromkeys(c.key for c in run))
     return list(dict.fromkeys(c.key for c in found))
+
+
+_LIST_SEPARATOR = re.compile(r"(?:\s|,|\band\b|\bthe\b)*")
 
 
 def _programme(sentence: str, mention: NumberMention, countries: list[str], gaz) -> str | None:
@@ -236,13 +254,14 @@ def assess(
     report_year = doc.metadata.get("year")
     findings: list[Finding] = []
     for p in doc.passages:
-        mentions = find_numbers(p.text, lex)
+        text = own_text(p, doc.passages)
+        mentions = find_numbers(text, lex)
         quantities = [m for m in mentions if m.is_quantity]
         heading = passage_countries.get(p.n, [])
         for m in quantities:
             entry = cur.entry_for(p, m)
-            s, e = sentence_at(p.text, m.number_start)
-            sentence = p.text[s:e]
+            s, e = sentence_at(text, m.number_start)
+            sentence = text[s:e]
             local = _shift(m, -s)
             if entry is not None and entry.ignore:
                 findings.append(Finding(p, m, "ignored", f"{entry.reason} (curated)", entry=entry))
@@ -270,11 +289,12 @@ def assess(
                 "endYear": end_year,
                 "reportedBy": reporter,
                 "evidence": _iri(iris.passage(doc.slug, p.n)),
-                "quote": sentence,
+                "quote": p.text[s:e],  # the source words, a footnote inside included
             }
             status = "outcome"
             if entry is not None:
-                record.update(entry.overrides(gaz, sentence))
+                record.update(entry.overrides(gaz, p.text[s:e]))
+                record["curated"] = True
                 status = "curated"
             findings.append(Finding(p, m, status, record=record, entry=entry))
     cur.check_all_used()
@@ -287,6 +307,18 @@ def assess(
                 **{k: v for k, v in f.record.items() if v not in (None, [])},
             }
     return findings
+
+
+def own_text(p: Passage, passages: list[Passage]) -> str:
+    """The passage text with the passages nested in it (a footnote the page break dropped
+    inside a paragraph) blanked out: their numbers are theirs, and they split no sentence.
+    Offsets are unchanged."""
+    text = p.text
+    for q in passages:
+        if q is not p and p.start <= q.start and q.end <= p.end:
+            a, b = q.start - p.start, q.end - p.start
+            text = text[:a] + re.sub(r"\S", " ", text[a:b]) + text[b:]
+    return text
 
 
 def _shift(m: NumberMention, by: int) -> NumberMention:
