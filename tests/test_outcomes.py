@@ -297,7 +297,7 @@ def test_a_stale_curated_quote_is_an_error_naming_the_entry(tmp_path, doc, gaz, 
     )
     with pytest.raises(CurationError) as e:
         assess(doc, gaz, countries, load_curation(path))
-    assert "outcomes entry 2" in str(e.value)
+    assert "curated.yaml:4: iom-bpoa-review outcomes entry 2" in str(e.value)
     assert "IOM has developed 900 projects" in str(e.value)
     assert "not in the report" in str(e.value)
 

@@ -56,6 +56,7 @@ class CuratedEntry:
     quote: str
     reason: str | None = None
     fields: dict = field(default_factory=dict)
+    source: str = CURATED.name  #: "file:line" of the entry, for messages
     passage: int | None = None  #: resolved: Passage.n holding the quote
     offset: int | None = None  #: resolved: offset of the number in that passage's text
     used: bool = False
@@ -67,7 +68,7 @@ class CuratedEntry:
     def describe(self) -> str:
         q = self.quote if len(self.quote) <= 70 else self.quote[:67] + "..."
         return (
-            f"{CURATED.name}: {self.report} {self.section} entry {self.index} "
+            f"{self.source}: {self.report} {self.section} entry {self.index} "
             f"(number {self.number!r}, quote {q!r})"
         )
 
@@ -157,8 +158,8 @@ class Curation:
         return ReportCuration(mine, by_position)
 
 
-def _entry(report: str, section: str, i: int, raw) -> CuratedEntry:
-    where = f"{CURATED.name}: {report} {section} entry {i}"
+def _entry(report: str, section: str, i: int, raw, source: str) -> CuratedEntry:
+    where = f"{source}: {report} {section} entry {i}"
     if not isinstance(raw, dict):
         raise CurationError(f"{where}: must be a mapping with number and quote")
     for key in ("number", "quote"):
@@ -172,8 +173,31 @@ def _entry(report: str, section: str, i: int, raw) -> CuratedEntry:
         raise CurationError(f"{where}: an ignored number needs a reason")
     fields = {k: raw[k] for k in _FIELDS if k in raw}
     return CuratedEntry(
-        report, section, i, str(raw["number"]), str(raw["quote"]), raw.get("reason"), fields
+        report,
+        section,
+        i,
+        str(raw["number"]),
+        str(raw["quote"]),
+        raw.get("reason"),
+        fields,
+        source,
     )
+
+
+def _entry_lines(text: str) -> dict[tuple[str, str, int], int]:
+    """(report, section, index) -> 1-based line of the entry in the YAML text."""
+    lines: dict[tuple[str, str, int], int] = {}
+    root = yaml.compose(text)
+    if not isinstance(root, yaml.MappingNode):
+        return lines
+    for report, sections in root.value:
+        if not isinstance(sections, yaml.MappingNode):
+            continue
+        for section, seq in sections.value:
+            if isinstance(seq, yaml.SequenceNode):
+                for i, item in enumerate(seq.value, 1):
+                    lines[(str(report.value), str(section.value), i)] = item.start_mark.line + 1
+    return lines
 
 
 def load_curation(path: Path | str = CURATED) -> Curation:
@@ -181,16 +205,23 @@ def load_curation(path: Path | str = CURATED) -> Curation:
     path = Path(path)
     if not path.exists():
         return Curation([])
+    text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(text) or {}
+        lines = _entry_lines(text)
     except yaml.YAMLError as e:
         raise CurationError(f"{path}: not valid YAML: {e}") from e
+    if not isinstance(data, dict):
+        raise CurationError(f"{path}: must map report slugs to their curated entries")
     entries: list[CuratedEntry] = []
     for report, sections in data.items():
-        unknown = set(sections or {}) - {"outcomes", "ignore"}
+        sections = sections or {}
+        unknown = set(sections) - {"outcomes", "ignore"} if isinstance(sections, dict) else {"?"}
         if unknown:
-            raise CurationError(f"{path.name}: {report}: unknown section(s) {sorted(unknown)}")
+            raise CurationError(f"{path}: {report}: sections must be 'outcomes' and 'ignore'")
         for section in ("outcomes", "ignore"):
-            for i, raw in enumerate((sections or {}).get(section) or [], 1):
-                entries.append(_entry(report, section, i, raw))
+            for i, raw in enumerate(sections.get(section) or [], 1):
+                line = lines.get((str(report), section, i))
+                source = f"{path}:{line}" if line else str(path)
+                entries.append(_entry(str(report), section, i, raw, source))
     return Curation(entries)
