@@ -280,3 +280,11 @@ def test_unknown_group_member_is_a_clear_error(tmp_path: Path) -> None:
     )
     with pytest.raises(GazetteerError, match=r"unknown.*nobody"):
         load_gazetteer(d)
+
+
+def test_programme_naming_an_unknown_organisation_is_a_clear_error(tmp_path: Path) -> None:
+    d = _copy_mappings(tmp_path)
+    with (d / "programmes.yaml").open("a", encoding="utf-8") as f:
+        f.write("\n- slug: extra\n  label: Extra\n  fundedBy: [{org: nobody, quote: x}]\n")
+    with pytest.raises(GazetteerError, match=r"programmes.yaml extra: fundedBy .*'nobody'"):
+        load_gazetteer(d)

@@ -259,6 +259,9 @@ class _Extraction:
         footnotes = {p.footnote: p for p in self.doc.footnotes}
         for n, ev in enumerate(data.get(self.doc.slug) or [], 1):
             where = f"{self.events_file.name} {self.doc.slug}[{n}] {ev.get('label')!r}"
+            missing = [k for k in ("label", "date", "quote") if not ev.get(k)]
+            if missing:
+                raise ExtractError(f"{where}: missing {', '.join(missing)}")
             iri = iris.event(self.doc.slug, n).value
             quotes = [str(q) for q in _as_list(ev.get("quote"))]
             if not quotes:

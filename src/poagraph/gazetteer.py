@@ -440,4 +440,21 @@ def load_gazetteer(mappings_dir: Path | str = paths.MAPPINGS) -> Gazetteer:
             raise GazetteerError(
                 f"organisation-groups.yaml {g.get('surface')!r}: unknown {missing}"
             )
+    _check_programmes(progs, slugs, {r.slug for r in regions})
     return Gazetteer(names, ambiguous, regions, orgs, progs, org_groups or [])
+
+
+def _check_programmes(progs: list[Entity], orgs: set[str], regions: set[str]) -> None:
+    """Every slug a programme entry refers to exists, every relation has its org."""
+    known = {p.slug for p in progs}
+    for p in progs:
+        where = f"programmes.yaml {p.slug}"
+        for key in ("implementedBy", "partner", "fundedBy"):
+            for item in p.data.get(key) or []:
+                org = item if isinstance(item, str) else (item or {}).get("org")
+                if org not in orgs:
+                    raise GazetteerError(f"{where}: {key} names unknown organisation {org!r}")
+        if p.data.get("region") and p.data["region"] not in regions:
+            raise GazetteerError(f"{where}: unknown region {p.data['region']!r}")
+        if p.data.get("partOf") and p.data["partOf"] not in known:
+            raise GazetteerError(f"{where}: partOf unknown programme {p.data['partOf']!r}")
