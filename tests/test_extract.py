@@ -326,3 +326,12 @@ def _as_list(value) -> list:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def test_alt_labels_are_own_names_only(by_id: dict) -> None:
+    """Regression: a surface naming two governments became an altLabel of each."""
+    irl = by_id[iris.organisation("government-irl").value]
+    assert "Governments of Ireland and Norway" not in irl.get("altLabel", [])
+    uga = by_id[iris.organisation("government-uga").value]
+    assert uga["acronym"] == ["GoU"]
+    assert "Government of Uganda" in [uga["label"], *uga.get("altLabel", [])]

@@ -229,7 +229,11 @@ class _Extraction:
     def entity_record(self, e: Entity, rdf_type: str) -> dict:
         f = self.found.get(e.iri, _Found())
         shown = {e.label, *e.acronyms}
-        alt = [v for v in (*_as_list(e.data.get("variants")), *f.surfaces) if v not in shown]
+        # Seen spellings of its own names only: a group surface ("Governments of Ireland
+        # and Norway") names several bodies and is no label of any.
+        own = {v.replace("’", "'") for v in e.surfaces}
+        seen = [v for v in f.surfaces if v.replace("’", "'") in own]
+        alt = [v for v in (*_as_list(e.data.get("variants")), *seen) if v not in shown]
         rec: dict = {"@id": e.iri, "@type": rdf_type, "label": e.label}
         if alt:
             rec["altLabel"] = list(dict.fromkeys(alt))
