@@ -1,0 +1,306 @@
+"""Home, browse, the query page and its vendored YASGUI, /ontology, /void, /health.
+
+Counts are checked against the store itself (pyoxigraph over an in-memory copy), the
+ontology page against ontology/poa.ttl read with rdflib, the examples against queries/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import rdflib
+from markupsafe import escape
+from pyoxigraph import NamedNode, Store
+from ui_support import BROWSER, POA, close_app, local, make_app, memory_copy, sample_store
+
+import poagraph
+from poagraph import paths
+from poagraph.web import examples
+
+VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
+RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+SKOS_EXACT = "http://www.w3.org/2004/02/skos/core#exactMatch"
+VENDOR = Path(poagraph.__file__).parent / "web" / "static" / "vendor"
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return sample_store(tmp_path_factory.mktemp("ui") / "store")
+
+
+@pytest.fixture(scope="module")
+def store(store_path: Path) -> Store:
+    return memory_copy(store_path)
+
+
+@pytest.fixture(scope="module")
+def client(store_path: Path) -> Iterator:
+    app = make_app(store_path)
+    yield app.test_client()
+    close_app(app)
+
+
+def _distinct_triples(store: Store) -> set:
+    return {q.triple for q in store}
+
+
+def _instances(store: Store) -> Counter:
+    """Distinct resources per class over all graphs."""
+    typed = {(q.subject, q.object) for q in store.quads_for_pattern(None, RDF_TYPE, None, None)}
+    return Counter(cls.value for _, cls in typed)
+
+
+def _per_graph(store: Store) -> Counter:
+    return Counter(q.graph_name.value for q in store)
+
+
+# --- home and browse -------------------------------------------------------------------------
+
+
+def test_home_counts_match_the_store(client, store):
+    response = client.get("/?format=json")
+    body = response.get_json()
+    assert {row["class"]: row["count"] for row in body["classes"]} == dict(_instances(store))
+    assert {row["graph"]: row["triples"] for row in body["graphs"]} == dict(_per_graph(store))
+
+
+def test_home_page_shows_counts_and_browse_links(client, store):
+    html = client.get("/", headers=BROWSER).get_data(as_text=True)
+    for cls, n in _instances(store).items():
+        if cls.startswith(POA):
+            name = cls[len(POA) :]
+            card = rf'<a href="/browse/{name}">[^<]+</a>\s*<span class="n">{n}</span>'
+            assert re.search(card, html), name
+    for graph, n in _per_graph(store).items():
+        assert re.search(rf"<code>{re.escape(graph)}</code></td><td>{n:,}</td>", html)
+    assert '<link rel="alternate" type="application/json" href="/?format=json"' in html
+    assert '<link rel="alternate" type="text/turtle" href="/void"' in html
+
+
+def test_browse_lists_every_resource_of_a_class_with_its_label(client, store):
+    html = client.get("/browse/Country", headers=BROWSER).get_data(as_text=True)
+    countries = {
+        q.subject.value
+        for q in store.quads_for_pattern(None, RDF_TYPE, NamedNode(POA + "Country"), None)
+    }
+    assert len(countries) == 2
+    for iri in countries:
+        assert f'<a href="{local(iri)}">' in html
+    assert ">Afghanistan</a>" in html and ">Benin</a>" in html
+    body = client.get("/browse/Country?format=json").get_json()
+    assert {item["iri"] for item in body["items"]} == countries
+    assert body["total"] == len(countries)
+
+
+def test_browse_names_outcomes_and_passages_without_labels(client):
+    outcomes = client.get("/browse/Outcome?format=json").get_json()["items"]
+    assert outcomes[0]["label"] == "350 highly qualified Afghans placed"
+    passages = client.get("/browse/Passage?format=json").get_json()["items"]
+    assert [p["label"] for p in passages] == ["Passage 60", "Passage 63"]
+
+
+@pytest.mark.parametrize("path", ["/browse/Nothing", "/browse/Country?page=2", "/browse/a%20b"])
+def test_browse_unknown_class_or_page_is_404(client, path):
+    response = client.get(path, headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert set(response.get_json()) == {"error", "status"}
+
+
+# --- the query page -------------------------------------------------------------------------
+
+
+def test_query_page_preloads_every_example_query(client):
+    html = client.get("/query", headers=BROWSER).get_data(as_text=True)
+    match = re.search(
+        r'<script type="application/json" id="poagraph-query-config">(.*?)</script>', html, re.S
+    )
+    config = json.loads(match.group(1))
+    files = sorted(paths.QUERIES.glob("*.rq"))
+    assert len(files) >= 4
+    assert [e["name"] for e in config["examples"]] == [f.stem for f in files]
+    for example, file in zip(config["examples"], files, strict=True):
+        assert example["query"] == file.read_text(encoding="utf-8")
+        assert example["title"]
+    assert config["endpoint"].endswith("/sparql")
+
+
+def test_query_page_loads_nothing_from_elsewhere(client):
+    html = client.get("/query", headers=BROWSER).get_data(as_text=True)
+    sources = re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', html)
+    assert sources
+    for url in sources:
+        assert url.startswith("/"), url
+    assert re.search(r'src="/static/vendor/yasgui-\d+\.\d+\.\d+\.min\.js"', html)
+    for url in sources:
+        if url.startswith("/static/"):
+            assert client.get(url).status_code == 200, url
+
+
+def test_vendored_yasgui_carries_version_licence_and_no_cdn():
+    scripts = sorted(VENDOR.glob("yasgui-*.min.js"))
+    assert len(scripts) == 1
+    version = re.match(r"yasgui-(\d+\.\d+\.\d+)\.min\.js", scripts[0].name).group(1)
+    assert (VENDOR / f"yasgui-{version}.min.css").is_file()
+    licence = (VENDOR / f"yasgui-{version}.LICENSE.txt").read_text()
+    assert "MIT License" in licence and "Permission is hereby granted" in licence
+    for asset in (scripts[0], VENDOR / f"yasgui-{version}.min.css"):
+        text = asset.read_text(encoding="utf-8", errors="replace")
+        for cdn in ("cdn.jsdelivr", "unpkg.com", "cdnjs", "fonts.googleapis", "fonts.gstatic"):
+            assert cdn not in text, (asset.name, cdn)
+        assert "@import" not in text or asset.suffix == ".js"
+
+
+def test_query_page_json_twin_lists_the_examples(client):
+    body = client.get("/query?format=json").get_json()
+    assert len(body["examples"]) == len(list(paths.QUERIES.glob("*.rq")))
+
+
+def test_example_header_fields_and_continuations():
+    text = (
+        "# title: Outcomes per country\n"
+        "# description: How many outcomes,\n"
+        "#   per country.\n"
+        "# params: ?country\n"
+        "# An ordinary comment.\n"
+        "SELECT * WHERE { ?s ?p ?o }\n"
+    )
+    assert examples.header(text) == {
+        "title": "Outcomes per country",
+        "description": "How many outcomes, per country.",
+        "params": "?country",
+    }
+    assert examples.header("SELECT * { ?s ?p ?o }") == {}
+
+
+def test_every_example_query_has_a_title():
+    for example in examples.load(paths.QUERIES):
+        assert examples.header(example.query).get("title"), example.name
+
+
+# --- /ontology ------------------------------------------------------------------------------
+
+
+def test_ontology_page_documents_every_class_and_property():
+    onto = paths.ONTOLOGY / "poa.ttl"
+    graph = rdflib.Graph().parse(onto, format="turtle")
+    terms = {
+        str(s)
+        for t in (rdflib.OWL.Class, rdflib.OWL.ObjectProperty, rdflib.OWL.DatatypeProperty)
+        for s in graph.subjects(rdflib.RDF.type, t)
+        if str(s).startswith(POA)
+    }
+    assert len(terms) > 20
+    app = make_app(Path("/nonexistent/store"))  # the page reads the file, not the store
+    try:
+        response = app.test_client().get("/ontology", headers=BROWSER)
+    finally:
+        close_app(app)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for iri in terms:
+        name = iri[len(POA) :]
+        assert f'<section class="term" id="{name}">' in html, name
+        definition = graph.value(rdflib.URIRef(iri), rdflib.SKOS.definition)
+        if definition:
+            assert str(escape(str(definition))) in html, name
+
+
+def test_ontology_turtle_by_accept_is_the_file(client):
+    response = client.get("/ontology", headers={"Accept": "text/turtle"})
+    assert response.mimetype == "text/turtle"
+    assert response.get_data() == (paths.ONTOLOGY / "poa.ttl").read_bytes()
+    nt = client.get("/ontology", headers={"Accept": "application/n-triples"})
+    parsed = rdflib.Graph().parse(data=nt.get_data(as_text=True), format="nt")
+    original = rdflib.Graph().parse(paths.ONTOLOGY / "poa.ttl", format="turtle")
+    assert len(parsed) == len(original)
+
+
+# --- /void ----------------------------------------------------------------------------------
+
+
+def _void(client, path: str = "/void") -> rdflib.Graph:
+    response = client.get(path, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    assert response.mimetype == "text/turtle"
+    return rdflib.Graph().parse(data=response.get_data(as_text=True), format="turtle")
+
+
+def test_void_counts_match_the_store(client, store):
+    void = _void(client)
+    dataset = next(void.subjects(VOID.classes, None))
+    assert int(void.value(dataset, VOID.triples)) == len(_distinct_triples(store))
+    assert str(void.value(dataset, VOID.sparqlEndpoint)).endswith("/sparql")
+    # one subset per named graph, with its triple count
+    subsets = {
+        str(s): int(void.value(s, VOID.triples))
+        for s in void.objects(dataset, VOID.subset)
+        if (s, rdflib.RDF.type, VOID.Linkset) not in void
+    }
+    assert subsets == dict(_per_graph(store))
+    # class partitions
+    classes = {
+        str(void.value(p, VOID["class"])): int(void.value(p, VOID.entities))
+        for p in void.objects(dataset, VOID.classPartition)
+    }
+    assert classes == dict(_instances(store))
+    # property partitions: distinct triples per property
+    per_property = Counter(t.predicate.value for t in _distinct_triples(store))
+    properties = {
+        str(void.value(p, VOID.property)): int(void.value(p, VOID.triples))
+        for p in void.objects(dataset, VOID.propertyPartition)
+    }
+    assert properties == dict(per_property)
+
+
+def test_void_linksets_count_links_per_target(client, store):
+    void = _void(client, "/.well-known/void")
+    links = Counter(
+        q.object.value.rsplit("/", 1)[0] + "/"
+        for q in store.quads_for_pattern(None, NamedNode(SKOS_EXACT), None, None)
+    )
+    found = {}
+    for linkset in void.subjects(rdflib.RDF.type, VOID.Linkset):
+        assert str(void.value(linkset, VOID.linkPredicate)) == SKOS_EXACT
+        target = void.value(linkset, VOID.objectsTarget)
+        found[str(void.value(target, VOID.uriSpace))] = int(void.value(linkset, VOID.triples))
+    assert found == dict(links)
+    assert "http://www.wikidata.org/entity/" in found
+    assert "http://metadata.un.org/sdg/codes/geoArea/" in found
+
+
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+def test_void_in_other_formats_and_html(client):
+    for media, fmt in (("application/n-triples", "nt"), ("application/ld+json", "json-ld")):
+        response = client.get("/void", headers={"Accept": media})
+        assert response.mimetype == media
+        assert len(rdflib.Graph().parse(data=response.get_data(as_text=True), format=fmt)) > 10
+    html = client.get("/void", headers=BROWSER)
+    assert html.mimetype == "text/html"
+    assert "void:Dataset" in html.get_data(as_text=True)
+
+
+# --- /health --------------------------------------------------------------------------------
+
+
+def test_health_reports_status_triples_and_version(client, store):
+    response = client.get("/health")
+    body = response.get_json()
+    assert response.status_code == 200
+    assert body["status"] == "ok"
+    assert body["triples"] == len(store)
+    assert body["version"] == poagraph.__version__
+
+
+def test_health_is_503_without_a_store(tmp_path):
+    app = make_app(tmp_path / "missing")
+    try:
+        response = app.test_client().get("/health")
+    finally:
+        close_app(app)
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "unavailable"
