@@ -93,10 +93,18 @@ def test_every_quote_is_in_an_evidence_passage(records: list[dict], by_id: dict)
     assert checked > 200
 
 
-def test_event_quotes_are_in_their_single_evidence(records: list[dict], by_id: dict) -> None:
+def test_every_event_quote_and_passage_pair_up(records: list[dict], by_id: dict) -> None:
+    """Each quote is in one of the event's evidence passages, each passage holds a quote."""
     for r in _typed(records, "Event"):
-        (evidence,) = r["evidence"]
-        assert all(q in by_id[evidence]["text"] for q in r["quote"])
+        texts = [by_id[e]["text"] for e in r["evidence"]]
+        assert all(any(q in t for t in texts) for q in r["quote"])
+        assert all(any(q in t for q in r["quote"]) for t in texts)
+
+
+def test_cotonou_cites_the_footnotes_of_its_participants(records: list[dict], by_id: dict) -> None:
+    (cotonou,) = [r for r in _typed(records, "Event") if "Cotonou" in " ".join(r["quote"])]
+    numbers = [by_id[e].get("footnoteNumber") for e in cotonou["evidence"]]
+    assert 1 in numbers and 2 in numbers
 
 
 def test_passages_address_their_action_or_commitment(records: list[dict], doc: Document) -> None:

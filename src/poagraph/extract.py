@@ -274,12 +274,9 @@ class _Extraction:
             for q, p in located:
                 if p is None:
                     raise ExtractError(f"{where}: quote not found in the report: {q!r}")
-            # One evidence passage per event (the shapes check every quote against every
-            # evidence passage): the passage of the first quote, with the quotes it holds.
             first_quote, first = located[0]
             for q, p in located:
-                if p.n == first.n:
-                    self.note(iri, p, q)
+                self.note(iri, p, q)
             participants: list[str] = []
             for item in _as_list(ev.get("participants")):
                 participants.append(self.participant(item, where, first, first_quote))
@@ -289,6 +286,8 @@ class _Extraction:
                     fp = footnotes.get(number)
                     if fp is None:
                         raise ExtractError(f"{where}: the report has no footnote {number}")
+                    # The footnote is evidence too: its words (after the mark) are quoted.
+                    self.note(iri, fp, fp.text.lstrip("¹²³⁴⁵⁶⁷⁸⁹⁰ "))
                     if kind == "countries":
                         hits = self.gaz.countries_in(fp.text)
                     elif kind == "organisations":
