@@ -343,3 +343,25 @@ def test_alt_labels_are_own_names_only(by_id: dict) -> None:
     uga = by_id[iris.organisation("government-uga").value]
     assert uga["acronym"] == ["GoU"]
     assert "Government of Uganda" in [uga["label"], *uga.get("altLabel", [])]
+
+
+def test_actions_are_skos_concepts_under_their_commitment(store: Store, doc: Document) -> None:
+    rows = list(
+        store.query(
+            "PREFIX poa: <https://w3id.org/poagraph/ontology#> "
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+            "SELECT ?a ?c ?label WHERE { GRAPH ?g { ?a a poa:Action, skos:Concept ; "
+            "skos:broader ?c ; skos:prefLabel ?label ; skos:inScheme ?s } }"
+        )
+    )
+    assert len(rows) == len(doc.actions) == 16
+    assert {r["c"].value for r in rows} == {
+        iris.commitment(a.commitment).value for a in doc.actions
+    }
+
+
+def test_actions_and_programmes_carry_their_themes(by_id: dict) -> None:
+    rana = by_id[iris.programme("rana").value]
+    mida = by_id[iris.programme("mida").value]
+    assert rana["subject"] and mida["subject"]
+    assert all(s.startswith("http://metadata.un.org/") for s in rana["subject"])

@@ -291,3 +291,11 @@ def test_programme_naming_an_unknown_organisation_is_a_clear_error(tmp_path: Pat
         f.write("\n- slug: extra\n  label: Extra\n  fundedBy: [{org: nobody, quote: x}]\n")
     with pytest.raises(GazetteerError, match=r"programmes.yaml extra: fundedBy .*'nobody'"):
         load_gazetteer(d)
+
+
+def test_theme_programmes_are_gazetteer_programmes(gaz: Gazetteer) -> None:
+    """themes.yaml links programmes by slug: a renamed slug must not orphan its themes."""
+    themes = yaml.safe_load((paths.MAPPINGS / "themes.yaml").read_text(encoding="utf-8"))
+    slugs = set(themes.get("programmes") or {})
+    assert len(slugs) > 10
+    assert slugs - set(gaz.programmes) == set()

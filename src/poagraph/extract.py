@@ -158,7 +158,7 @@ class _Extraction:
         return [
             {
                 "@id": iris.action(a.commitment, a.title).value,
-                "@type": "Action",
+                "@type": ["Action", "skos:Concept"],
                 "prefLabel": a.title,
                 "broader": iris.commitment(a.commitment).value,
                 "inScheme": iris.BPOA.value,
@@ -371,7 +371,9 @@ class _Extraction:
         records += [*programmes, *events, *self.organisations(), *self.regions()]
         records += self.country_evidence()
         records += _outcomes(self.doc, self.gaz, self.countries)
-        present = [r["@id"] for r in records if r.get("@type") in ("Action", "Programme")]
+        present = [
+            r["@id"] for r in records if {"Action", "Programme"} & set(_as_list(r.get("@type")))
+        ]
         records += _theme_records(present)
         return records
 
