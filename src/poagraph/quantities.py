@@ -128,17 +128,13 @@ class _Patterns:
 
 @cache
 def _patterns(lex: Lexicon) -> _Patterns:
-    cardinal = _alternation(lex.number_words)
-    units = [w for w in lex.number_words if lex.number_words[w] < 10 and lex.number_words[w]]
-    tens = [w for w in lex.number_words if lex.number_words[w] in range(20, 100, 10)]
-    word_number = rf"(?:{_alternation(tens)})-(?:{_alternation(units)})|{cardinal}"
+    # Words are matched whole and looked up (a regex alternation of every number word
+    # would be tried at every position of the text).
     token = re.compile(
         rf"(?P<super>[{SUPERSCRIPTS}]+)"
-        rf"|(?P<alnum>\b[A-Za-z]+\d\w*|(?-i:\b[A-Z]{{2,}}-\d[\w-]*))"
+        rf"|(?P<alnum>\b[A-Za-z]+\d\w*|\b[A-Z]{{2,}}-\d[\w-]*)"
         rf"|(?P<digits>(?<![\w.,])(?:\d{{1,3}}(?:,\s?\d{{3}})+(?!\d)|\d+)(?:\.\d+)?)"
-        rf"|(?P<word>\b(?:{word_number}|{_alternation(lex.ordinal_words)}"
-        rf"|{_alternation(lex.vague_words)})\b)",
-        re.IGNORECASE,
+        rf"|(?P<word>[A-Za-z]+(?:-[A-Za-z]+)*)",
     )
     months = _alternation(lex.months)
     ordinal_suffix = r"(?:st|nd|rd|th)?"
@@ -172,14 +168,9 @@ def _read_digits(numeral: str) -> Decimal:
 
 def _read_word(word: str, lex: Lexicon) -> int | None:
     w = word.lower()
-    if w in lex.number_words:
-        return lex.number_words[w]
-    if w in lex.ordinal_words:
-        return lex.ordinal_words[w]
     if "-" in w:
-        tens, unit = w.split("-", 1)
-        return lex.number_words[tens] + lex.number_words[unit]
-    return None
+        return _read_compound(*w.split("-", 1), lex)
+    return lex.number_words.get(w, lex.ordinal_words.get(w))
 
 
 def _as_value(d: Decimal) -> int | Decimal:
@@ -211,30 +202,54 @@ def find_numbers(text: str, lexicon: Lexicon | None = None) -> list[NumberMentio
     pat = _patterns(lex)
     found: list[NumberMention] = []
     for m in pat.token.finditer(text):
-        mention = _classify(text, m, lex, pat)
-        if mention is not None:
-            found.append(mention)
+        kind = m.lastgroup
+        start, end = m.span()
+        if kind == "word":  # "nine" of "nine-month", "twenty-five", else no number
+            end = _number_word_end(m.group(), lex)
+            if end is None:
+                continue
+            end += start
+        found.append(_classify(text, start, end, kind, lex, pat))
     return found
 
 
-def _classify(text: str, m: re.Match, lex: Lexicon, pat: _Patterns) -> NumberMention | None:
-    start, end = m.span()
+def _number_word_end(word: str, lex: Lexicon) -> int | None:
+    """Length of the number word that starts `word` ("twenty-five-year" -> 11), or None."""
+    parts = word.lower().split("-")
+    if len(parts) > 1 and _read_compound(parts[0], parts[1], lex) is not None:
+        return len(parts[0]) + 1 + len(parts[1])
+    w = parts[0]
+    if w in lex.number_words or w in lex.ordinal_words or w in lex.vague_words:
+        return len(w)
+    return None
+
+
+def _read_compound(tens: str, unit: str, lex: Lexicon) -> int | None:
+    """ "twenty", "five" -> 25; None for any other pair."""
+    t, u = lex.number_words.get(tens), lex.number_words.get(unit)
+    if t in range(20, 100, 10) and u in range(1, 10):
+        return t + u
+    return None
+
+
+def _classify(
+    text: str, start: int, end: int, group: str, lex: Lexicon, pat: _Patterns
+) -> NumberMention:
+    written = text[start:end]
     before, after = text[max(0, start - 80) : start], text[end : end + 80]
 
     def make(kind: str, value, **kw) -> NumberMention:
         s, e = kw.pop("span", (start, end))
         return NumberMention(s, e, text[s:e], value, kind, number_start=start, number_end=end, **kw)
 
-    if m.group("super"):
-        return make(
-            "footnote", int(m.group("super").translate(str.maketrans(SUPERSCRIPTS, "0123456789")))
-        )
-    if m.group("alnum"):
+    if group == "super":
+        return make("footnote", int(written.translate(str.maketrans(SUPERSCRIPTS, "0123456789"))))
+    if group == "alnum":
         return make("identifier", None)
-    if m.group("word"):
-        return _classify_word(m.group("word"), before, after, lex, pat, make)
+    if group == "word":
+        return _classify_word(written, before, after, lex, pat, make)
 
-    numeral = m.group("digits")
+    numeral = written
     value = _read_digits(numeral)
     if _in_web_address(text, start, end):
         return make("identifier", _as_value(value))
