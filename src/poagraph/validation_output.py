@@ -23,10 +23,14 @@ _PREFIXES = {
     "id:": iris.ID,
     "poa:": iris.POA,
     "rdfs:": str(RDFS),
+    "rdf:": str(RDF),
     "skos:": "http://www.w3.org/2004/02/skos/core#",
     "dcterms:": "http://purl.org/dc/terms/",
     "xsd:": str(XSD),
 }
+
+
+_NUMBERS = {XSD.integer, XSD.decimal, XSD.double, XSD.nonNegativeInteger}
 
 
 def render(report: ValidationReport, output: str) -> str:
@@ -41,6 +45,8 @@ def compact(node: rdflib.term.Node | None) -> str:
     if node is None:
         return ""
     if isinstance(node, rdflib.Literal):
+        if node.datatype in _NUMBERS and not node.ill_typed:
+            return str(node)
         return json.dumps(str(node), ensure_ascii=False)
     if isinstance(node, rdflib.BNode):
         return f"_:{node}"
