@@ -109,6 +109,7 @@ def test_a_decimal_value_stays_decimal():
         ("reintegration of 30% of the total caseload", "percentage"),
         ("the 2% interest rate micro-credit loans", "percentage"),
         ("Hundreds of local Afghan construction firms", "vague"),
+        ("several thousand people were displaced", "vague"),
         ("IOM is one of the major implementing partners", "pronoun"),
         ("children aged 12-year-old", "age"),
     ],

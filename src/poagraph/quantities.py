@@ -314,7 +314,9 @@ def _classify(
 
 def _classify_word(word, before, after, lex, pat, make) -> NumberMention:
     w = word.lower()
-    if w in lex.vague_words:
+    if w in lex.vague_words or (
+        w in ("hundred", "thousand") and re.search(r"\b(?:several|a few|many)\s+$", before, re.I)
+    ):
         return make("vague", None)
     value = _read_word(w, lex)
     if w in lex.ordinal_words:
