@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, parse
 
 from poagraph import iris, store
 
@@ -200,6 +200,35 @@ def test_turtle_export_is_the_union_each_triple_once(db, tmp_path: Path) -> None
 def test_export_refuses_an_unknown_format(db) -> None:
     with pytest.raises(ValueError, match="unknown format"):
         store.export(db, "rdfxml-ish")
+
+
+def restriction_quads(graph: NamedNode) -> list[Quad]:
+    """An OWL restriction: a blank node, freshly labelled each call (as parsing does)."""
+    owl = "http://www.w3.org/2002/07/owl#"
+    node = BlankNode()
+    return [
+        Quad(iris.poa("Outcome"), NamedNode(owl[:-1] + "#equivalentClass"), node, graph),
+        Quad(node, RDF_TYPE, NamedNode(owl + "Restriction"), graph),
+        Quad(node, NamedNode(owl + "onProperty"), iris.poa("evidence"), graph),
+    ]
+
+
+def test_blank_nodes_rebuilt_compare_equal_and_stay_apart_across_graphs(db) -> None:
+    store.replace_graphs(db, {G1: restriction_quads(G1), G2: restriction_quads(G2)})
+    first, fp = set(db), store.fingerprint(db)
+    store.replace_graphs(db, {G1: restriction_quads(G1), G2: restriction_quads(G2)})
+    assert set(db) == first
+    assert store.fingerprint(db) == fp
+    blank = {
+        g: {
+            q.object
+            for q in db.quads_for_pattern(None, None, None, g)
+            if isinstance(q.object, BlankNode)
+        }
+        for g in (G1, G2)
+    }
+    assert len(blank[G1]) == len(blank[G2]) == 1
+    assert blank[G1] != blank[G2]
 
 
 def test_fingerprint_depends_on_content_only(tmp_path: Path) -> None:

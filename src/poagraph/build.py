@@ -129,16 +129,12 @@ def build(
 
 
 def _validate(slug: str, quads: list[Quad], reference_graphs: dict[NamedNode, list[Quad]]) -> None:
-    """Check a report graph against the shapes (with the reference data in view)."""
-    try:
-        from . import validate
-    except ModuleNotFoundError as e:  # shapes not written yet: nothing to check against
-        if e.name != f"{__package__}.validate":
-            raise
-        return
+    """Check a report graph against the shapes, with the reference data in view."""
+    from . import validate
+
     reference = [q for qs in reference_graphs.values() for q in qs]
-    outcome = validate.validate_graph(quads, reference)
-    if not outcome.conforms:
+    report = validate.validate_graph(quads, reference, source=slug)
+    if not report.conforms:
         raise BuildError(
-            f"the graph of report {slug!r} does not conform to the shapes", outcome.text
+            f"the graph of report {slug!r} does not conform to the shapes", report.text
         )

@@ -14,7 +14,6 @@ import importlib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -207,32 +206,13 @@ def coverage(report_path: Path | None) -> None:
     """Every number in the report's text and what became of it."""
     from . import gazetteer
     from .coverage import coverage as report_coverage
+    from .coverage import format_coverage
     from .report import parse_report
 
     with user_errors():
         doc = parse_report(report_path or paths.BUNDLED_REPORTS[0])
-        found = report_coverage(doc, gazetteer.load_gazetteer())
-        rows = [r if isinstance(r, dict) else asdict(r) for r in found]
-    if not rows:
-        err.print(f"{doc.path}: no numbers found")
-        return
-    columns = list(rows[0])
-    table = Table(title=f"Numbers in {doc.path.name}", title_justify="left")
-    for c in columns:
-        table.add_column(c, overflow="fold")
-    for r in rows:
-        table.add_row(*(Text("" if r.get(c) is None else str(r.get(c))) for c in columns))
-    console = Console()
-    console.print(table)
-    status = next((c for c in ("status", "fate", "outcome", "result") if c in columns), None)
-    if status:
-        counts: dict[str, int] = {}
-        for r in rows:
-            counts[str(r[status])] = counts.get(str(r[status]), 0) + 1
-        summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-        console.print(f"{len(rows)} numbers: {summary}")
-    else:
-        console.print(f"{len(rows)} numbers")
+        rows = report_coverage(doc, gazetteer.load_gazetteer())
+    Console().print(format_coverage(rows, title=f"Numbers in {doc.path.name}"))
 
 
 @main.command()
