@@ -365,3 +365,14 @@ def test_actions_and_programmes_carry_their_themes(by_id: dict) -> None:
     mida = by_id[iris.programme("mida").value]
     assert rana["subject"] and mida["subject"]
     assert all(s.startswith("http://metadata.un.org/") for s in rana["subject"])
+
+
+def test_an_unknown_place_heading_is_a_clear_error(gaz: Gazetteer, tmp_path: Path) -> None:
+    source = paths.BUNDLED_REPORTS[0].read_text(encoding="utf-8")
+    changed = source.replace("\nMauritania\n", "\nRuritania\n", 1)
+    assert changed != source
+    path = tmp_path / "iom-bpoa-review.md"
+    path.write_text(changed, encoding="utf-8")
+    line = changed[: changed.index("\nRuritania\n")].count("\n") + 2
+    with pytest.raises(ExtractError, match=rf"{path.name}:{line}: place heading 'Ruritania'"):
+        extract(parse_report(path), gaz)

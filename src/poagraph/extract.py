@@ -18,7 +18,7 @@ import yaml
 
 from . import iris, paths
 from .gazetteer import Entity, Gazetteer, Match, passage_countries
-from .report import Document, Passage
+from .report import Document, Passage, ReportError
 from .sentences import sentence_at
 
 KIND_SCHEME = iris.ID + "organisation-kind/"
@@ -35,8 +35,9 @@ ORGANISATION_KINDS = {
 }
 
 
-class ExtractError(ValueError):
-    """Curated data does not fit the report (a quote not in the text, an unknown slug)."""
+class ExtractError(ReportError):
+    """Curated data does not fit the report (a quote not in the text, an unknown slug, a
+    place heading no gazetteer knows). A ReportError, so the CLI reports it as a user error."""
 
 
 def organisation_kind(kind: str) -> str:
@@ -358,7 +359,24 @@ class _Extraction:
             for c in iso3s
         ]
 
+    def check_places(self) -> None:
+        """Every place heading names known countries or a known region: an unknown one
+        would silently leave its passages without a place."""
+        for p in self.doc.passages:
+            if p.place is None:
+                continue
+            ref = self.gaz.resolve_place(p.place.heading)
+            if not ref.resolved or not (ref.countries or ref.region or ref.is_general):
+                unknown = ", ".join(repr(u) for u in ref.unresolved) or repr(p.place.heading)
+                raise ExtractError(
+                    f"place heading {p.place.heading!r} names no known country or region "
+                    f"({unknown}): add it to mappings/countries.yaml (aliases) or regions.yaml",
+                    self.doc.path,
+                    _line_of(self.doc.text, p.place.start),
+                )
+
     def run(self) -> list[dict]:
+        self.check_places()
         self.orgs_used: set[str] = set()
         self.regions_used: set[str] = set()
         reporter = self.reporting_organisation()
@@ -415,6 +433,10 @@ def _theme_records(present: Iterable[str]) -> list[dict]:
 
 
 # -- small readers ---------------------------------------------------------------------------
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
 
 
 def _as_list(value) -> list:

@@ -19,13 +19,15 @@ import pycountry
 import yaml
 
 from . import iris, paths
+from .report import ReportError
 
 #: What may separate the places of a heading: "DRC and Rwanda", "Senegal, Mali and ...".
 _SEPARATORS = re.compile(r"^(?:\s|,|;|&|\band\b|\bthe\b)*$")
 
 
-class GazetteerError(ValueError):
-    """A mapping file is malformed: says which file and which entry."""
+class GazetteerError(ReportError):
+    """A mapping file is malformed: says which file and which entry. (A ReportError, so
+    that `poagraph build` reports it as a user error, without a traceback.)"""
 
 
 @dataclass(frozen=True)
