@@ -168,7 +168,12 @@ def query_page() -> Response:
     else:
         endpoint = request.url_root.rstrip("/") + "/sparql"
         page = render_template(
-            "query.html", examples=found, endpoint=endpoint, alternates=alternates
+            "query.html",
+            examples=found,
+            endpoint=endpoint,
+            id_base=iris.ID,
+            ontology_base=iris.POA,
+            alternates=alternates,
         )
         response = Response(page)
     return twins.finish(response, alternates, media)

@@ -31,5 +31,21 @@
   if (config.examples.length === 0) {
     yasgui.addTab(true, { requestConfig: { endpoint: config.endpoint } });
   }
+  // Result tables link IRIs to themselves; ours are served here, so point them at the
+  // local pages (/id/..., /ontology#...) and keep the reader on this server.
+  var local = [[config.idBase, "/id/"], [config.ontologyBase, "/ontology#"]];
+  function localise(root) {
+    root.querySelectorAll("a[href]").forEach(function (a) {
+      var href = a.getAttribute("href");
+      local.forEach(function (pair) {
+        if (href.indexOf(pair[0]) === 0) {
+          a.setAttribute("href", pair[1] + href.slice(pair[0].length));
+          a.removeAttribute("target");
+        }
+      });
+    });
+  }
+  new MutationObserver(function () { localise(document.getElementById("yasgui")); })
+    .observe(document.getElementById("yasgui"), { childList: true, subtree: true });
   window.poagraphYasgui = yasgui;  // for the browser tests and the curious
 })();
