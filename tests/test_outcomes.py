@@ -384,3 +384,34 @@ def test_a_footnote_dropped_inside_a_paragraph_neither_splits_nor_doubles(gaz):
     assert "LUX" not in iso3s(budget)  # "Government of Luxembourg" is a donor, not a place
     marks = [r for r in coverage(other, gaz) if r.kind == "footnote"]
     assert len({r.offset for r in marks}) == len(marks) == 2
+
+
+def test_a_stale_curated_entry_is_a_one_line_cli_error(tmp_path):
+    """`poagraph coverage` with curated data that no longer fits the report: exit 1, the
+    entry named with its file and line, no traceback."""
+    import shutil
+    import subprocess
+    import sys
+
+    from poagraph import paths
+
+    home = tmp_path / "home"
+    for d in ("mappings", "sources", "ontology"):
+        shutil.copytree(paths.ROOT / d, home / d)
+    curated = home / "mappings" / "curated-outcomes.yaml"
+    curated.write_text(
+        curated.read_text(encoding="utf-8").replace("over 750 highly", "over 751 highly"),
+        encoding="utf-8",
+    )
+    cli = Path(sys.executable).parent / "poagraph"
+    done = subprocess.run(
+        [str(cli), "coverage"],
+        env={"POAGRAPH_HOME": str(home), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "curated-outcomes.yaml:" in done.stderr
+    assert "over 751 highly" in done.stderr and "not in the report" in done.stderr

@@ -76,10 +76,13 @@ class _Group(click.Group):
 def user_errors() -> Iterator[None]:
     """Turn the errors a user can cause and fix into a one-line message and exit 1."""
     from .build import BuildError
+    from .curation import CurationError
 
     try:
         yield
     except ReportError as e:
+        raise click.ClickException(str(e)) from e
+    except CurationError as e:  # mappings/curated-outcomes.yaml does not fit the report
         raise click.ClickException(str(e)) from e
     except store.StoreError as e:
         raise click.ClickException(str(e)) from e
