@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Literal, NamedNode, QuerySolutions, Store, Variable
+from pyoxigraph import Literal, NamedNode, QuerySolutions, RdfFormat, Store, Variable
 
 from poagraph import paths
 
@@ -227,3 +227,34 @@ def test_cq15_cotonou_participants(store, source):
     names = {r["name"] for r in countries}
     assert {"Ghana", "Nigeria"} <= names
     assert any(r["type"].endswith("#Organisation") for r in rows)
+
+
+def test_cq12_contributions_by_whom_when_how_many(store):
+    assert run(store, "cq12") == []  # the bundled build holds the report alone
+    contributions = Store()
+    ttl = """
+    @prefix poa: <https://w3id.org/poagraph/ontology#> .
+    @prefix prov: <http://www.w3.org/ns/prov#> .
+    @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+    @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+    <https://w3id.org/poagraph/id/contribution/{id}> a poa:Contribution ;
+        poa:reportedBy <https://w3id.org/poagraph/id/organisation/{org}> ;
+        prov:generatedAtTime "{when}"^^xsd:dateTime .
+    <https://w3id.org/poagraph/id/organisation/{org}> rdfs:label "{org}" .
+    """
+    for cid, org, when, outcomes in [
+        ("c2", "ilo", "2026-02-01T10:00:00Z", 1),
+        ("c1", "wfp", "2026-01-01T10:00:00Z", 3),
+    ]:
+        graph = NamedNode(f"https://w3id.org/poagraph/graph/contribution/{cid}")
+        text = ttl.format(id=cid, org=org, when=when) + "".join(
+            f"<https://w3id.org/poagraph/id/contribution/{cid}/outcome/{n}> a poa:Outcome .\n"
+            for n in range(outcomes)
+        )
+        contributions.load(text.encode(), RdfFormat.TURTLE, to_graph=graph)
+    solutions = contributions.query(
+        (paths.QUERIES / "cq12-contributions.rq").read_text(encoding="utf-8"),
+        use_default_graph_as_union=True,
+    )
+    rows = [(r["organisation"].value, r["outcomes"].value) for r in solutions]
+    assert rows == [("wfp", "3"), ("ilo", "1")]
