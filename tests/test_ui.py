@@ -304,3 +304,24 @@ def test_health_is_503_without_a_store(tmp_path):
         close_app(app)
     assert response.status_code == 503
     assert response.get_json()["status"] == "unavailable"
+
+
+# --- every page ------------------------------------------------------------------------------
+
+PAGES = ["/", "/browse/Country", "/query", "/ontology", "/void", "/id/country/AFG"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_html_page_names_a_machine_readable_twin_that_works(client, path):
+    response = client.get(path, headers=BROWSER)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    twins = re.findall(r'<link rel="alternate" type="([^"]+)" href="([^"]+)"', html)
+    assert twins, path
+    for media, href in twins:
+        twin = client.get(href.replace("&amp;", "&"), headers={"Accept": media})
+        assert twin.status_code == 200, href
+        assert twin.mimetype == media, href
+    # and the page keeps the browser on this server
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy
