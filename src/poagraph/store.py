@@ -118,23 +118,28 @@ def replace_graphs(
     distinct triples in each graph afterwards.
     """
     wanted = {g: _triples_of(g, quads) for g, quads in graphs.items()}  # may raise: no write yet
-    changed = {g: ts for g, ts in wanted.items() if ts != _stored(store, g)}
+    stored = {g: _stored(store, g) for g in wanted}
+    changed = {g: ts for g, ts in wanted.items() if ts != stored[g]}
+    if not any(stored[g] for g in changed):
+        # Nothing to replace (a new store, new reports): one transaction writes it all.
+        store.extend(_in_graphs((g, ts) for g, ts in changed.items()))
+        return {g: len(ts) for g, ts in wanted.items()}
     staging = {g: NamedNode(f"{_STAGING}{uuid.uuid4().hex}") for g in changed}
     try:
         # One transaction: all staged, or nothing.
-        store.extend(
-            Quad(t.subject, t.predicate, t.object, staging[g])
-            for g, ts in changed.items()
-            for t in ts
-        )
+        store.extend(_in_graphs((staging[g], ts) for g, ts in changed.items()))
         # One update, one transaction. The graph IRIs are ours (minted by iris or uuid).
-        moves = " ; ".join(f"MOVE SILENT GRAPH {staging[g]} TO {g}" for g in changed)
-        if moves:
-            store.update(moves)
+        store.update(" ; ".join(f"MOVE SILENT GRAPH {staging[g]} TO {g}" for g in changed))
     finally:
         for s in staging.values():  # a no-op after a successful move
             store.remove_graph(s)
     return {g: len(ts) for g, ts in wanted.items()}
+
+
+def _in_graphs(pairs: Iterable[tuple[NamedNode, set[Triple]]]) -> Iterable[Quad]:
+    for target, triples in pairs:
+        for t in triples:
+            yield Quad(t.subject, t.predicate, t.object, target)
 
 
 def _triples_of(graph: NamedNode, quads: Iterable[Quad | Triple]) -> set[Triple]:
