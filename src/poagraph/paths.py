@@ -5,8 +5,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+
+def _root() -> Path:
+    """The folder holding ontology/, shapes/, mappings/, queries/, sources/: $POAGRAPH_HOME,
+    else the source checkout (an editable install), else the copy inside an installed wheel."""
+    if "POAGRAPH_HOME" in os.environ:
+        return Path(os.environ["POAGRAPH_HOME"])
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "ontology" / "poa.ttl").is_file():
+        return checkout
+    return Path(__file__).resolve().parent / "_data"
+
+
 #: The project root: the folders ontology/, shapes/, mappings/, queries/, sources/ sit here.
-ROOT = Path(os.environ.get("POAGRAPH_HOME", Path(__file__).resolve().parents[2]))
+ROOT = _root()
 
 ONTOLOGY = ROOT / "ontology"
 VOCAB = ONTOLOGY / "vocab"
