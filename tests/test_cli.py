@@ -48,6 +48,19 @@ def user_error(result, *fragments: str) -> None:
         assert fragment in result.output
 
 
+def test_every_command_is_listed_and_loads(runner: CliRunner) -> None:
+    """The lazily imported commands (validate, serve) name modules that exist."""
+    from poagraph.cli import LAZY_COMMANDS
+
+    result = runner.invoke(main, ["--help"])
+    assert result.exit_code == 0, result.output
+    expected = {"build", "export", "stats", "coverage", "query", *LAZY_COMMANDS}
+    for name in expected:
+        assert f"  {name} " in result.output
+        sub = runner.invoke(main, [name, "--help"])
+        assert sub.exit_code == 0, f"{name}: {sub.output}"
+
+
 def test_build_twice_replaces_never_duplicates(runner: CliRunner, store_copy: Path) -> None:
     before = quads_in(store_copy)
     result = runner.invoke(main, ["build", "--store", str(store_copy)])

@@ -49,47 +49,50 @@ class _Group(click.Group):
     """A click group that also offers the commands of LAZY_COMMANDS, imported on use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        lazy = [n for n in LAZY_COMMANDS if self._load(n) is not None]
-        return sorted({*super().list_commands(ctx), *lazy})
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.commands:
             return self.commands[cmd_name]
-        return self._load(cmd_name)
-
-    @staticmethod
-    def _load(name: str) -> click.Command | None:
-        target = LAZY_COMMANDS.get(name)
+        target = LAZY_COMMANDS.get(cmd_name)
         if target is None:
             return None
         module_name, attribute = target.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as e:  # that module not written yet: hide the command
-            if e.name is not None and module_name.startswith(e.name):
-                return None
-            raise
-        return getattr(module, attribute)
+        command = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{target} is not a click command")
+        return command
+
+
+def _input_errors() -> tuple[type[Exception], ...]:
+    """Errors in files a user edits (reports, mappings/, ontology/): each names the file
+    and the place. Imported when needed, so light commands do not load the extraction."""
+    from .curation import CurationError
+    from .mapping import MappingError
+    from .reference import ReferenceError
+    from .themes import ThemesError
+
+    # ReportError covers the gazetteer's and the extraction's errors (subclasses).
+    return ReportError, CurationError, MappingError, ReferenceError, ThemesError
 
 
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Turn the errors a user can cause and fix into a one-line message and exit 1."""
     from .build import BuildError
-    from .curation import CurationError
 
     try:
         yield
-    except ReportError as e:
-        raise click.ClickException(str(e)) from e
-    except CurationError as e:  # mappings/curated-outcomes.yaml does not fit the report
-        raise click.ClickException(str(e)) from e
     except store.StoreError as e:
         raise click.ClickException(str(e)) from e
     except BuildError as e:
         if e.details:
             err.print(e.details, markup=False, highlight=False)
         raise click.ClickException(str(e)) from e
+    except ValueError as e:
+        if isinstance(e, _input_errors()):
+            raise click.ClickException(str(e)) from e
+        raise  # a bug, not bad input: keep the traceback
 
 
 store_option = click.option(
