@@ -137,9 +137,14 @@ class Evidence:
 
 
 def group_statements(
-    rows: list[dict[str, Term]], node: str, node_label: str, node_label_prop: str
+    rows: list[dict[str, Term]],
+    node: str,
+    node_label: str,
+    node_label_prop: str,
+    figure: str = "",
 ) -> list[PropertyValues]:
-    """Group (predicate, node) rows into properties with labelled, de-duplicated values."""
+    """Group (predicate, node) rows into properties with labelled, de-duplicated values;
+    `figure` names the column that names an unlabelled outcome by its figures."""
     props: dict[str, PropertyValues] = {}
     labels: dict[tuple[str, Term], list[tuple[Term | None, Term]]] = {}
     plabels: dict[str, list[tuple[Term | None, Term]]] = {}
@@ -153,6 +158,8 @@ def group_statements(
             entry.values.append(Value(value))
         if node_label in row:
             labels[key].append((row.get(node_label_prop), row[node_label]))
+        if figure in row:  # ranks below every label property
+            labels[key].append((None, row[figure]))
         if "plabel" in row:
             plabels.setdefault(p.value, []).append((None, row["plabel"]))
     for p, entry in props.items():
@@ -197,7 +204,7 @@ def subject_label(out: list[PropertyValues], iri: str) -> str:
         names = ("qualifier", "currency", "value", "unit")
         parts = [by_p[POA + n] for n in names if POA + n in by_p]
         return " ".join(part.values[0].text for part in parts)
-    return Term("uri", iri).local_name
+    return fallback_label(iri)
 
 
 def quote_spans(text: str, quote: str) -> list[tuple[int, int]]:

@@ -47,10 +47,10 @@ def resource(rest: str) -> Response:
 
 def _page(iri: str, alternates: list[twins.Twin]) -> dict:
     out = describe.group_statements(
-        pagedata.select("describe-out", s=iri), "o", "olabel", "olabelProp"
+        pagedata.select("describe-out", s=iri), "o", "olabel", "olabelProp", "ofigure"
     )
     inverse = describe.group_statements(
-        pagedata.select("describe-in", s=iri), "i", "ilabel", "ilabelProp"
+        pagedata.select("describe-in", s=iri), "i", "ilabel", "ilabelProp", "ifigure"
     )
     counts = {
         row["p"].value: pagedata.number(row["n"])

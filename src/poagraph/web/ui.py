@@ -138,7 +138,9 @@ def _instances(class_iri: str) -> list[dict]:
         label = describe.best_label(item["labels"])
         detail = None
         if label is None and "value" in row:
-            label = " ".join(row[n].value for n in ("qualifier", "value", "unit") if n in row)
+            label = " ".join(
+                row[n].value for n in ("qualifier", "currency", "value", "unit") if n in row
+            )
         if "snippet" in row:
             label = label or describe.passage_label(iri)
             detail = row["snippet"].value
