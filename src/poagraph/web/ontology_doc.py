@@ -89,14 +89,26 @@ def _text(graph: Graph, subject, *predicates) -> str:
 def _link(graph: Graph, node) -> Link | None:
     if not isinstance(node, URIRef):
         return None  # class expressions (owl:unionOf ...) are listed in the Turtle only
-    label = _text(graph, node, RDFS.label, SKOS.prefLabel)
-    return Link(str(node), label if str(node).startswith(iris.POA) and label else curie(str(node)))
+    return Link(str(node), curie(str(node)))  # the names queries use: poa:isLDC, prov:Entity
+
+
+#: Relations read backwards: what points at a term (a class's subclasses and properties).
+INVERSE_RELATIONS = [
+    (RDFS.subClassOf, "Superclass of"),
+    (RDFS.subPropertyOf, "Superproperty of"),
+    (RDFS.domain, "Properties of it"),
+    (RDFS.range, "Value of"),
+]
 
 
 def _term(graph: Graph, subject: URIRef, namespace: str) -> TermDoc:
     relations = []
     for predicate, heading in RELATIONS:
         links = [link for o in graph.objects(subject, predicate) if (link := _link(graph, o))]
+        if links:
+            relations.append((heading, sorted(links, key=lambda lk: lk.text.lower())))
+    for predicate, heading in INVERSE_RELATIONS:
+        links = [link for s in graph.subjects(predicate, subject) if (link := _link(graph, s))]
         if links:
             relations.append((heading, sorted(links, key=lambda lk: lk.text.lower())))
     return TermDoc(
