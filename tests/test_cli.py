@@ -35,7 +35,7 @@ def store_copy(built_store_path: Path, tmp_path: Path) -> Path:
 
 
 def quads_in(path: Path) -> set:
-    db = store.open_store(path, create=False)
+    db = store.open_store(path, read_only=True)
     return set(db)
 
 

@@ -117,9 +117,23 @@ def test_staging_left_by_a_killed_build_is_dropped_on_open(tmp_path: Path) -> No
 
 
 def test_opening_a_missing_store_without_create_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(store.StoreError, match="no store here"):
-        store.open_store(tmp_path / "nothing", create=False)
+    for options in ({"create": False}, {"read_only": True}):
+        with pytest.raises(store.StoreError, match="no store here"):
+            store.open_store(tmp_path / "nothing", **options)
     assert not (tmp_path / "nothing").exists()
+
+
+def test_read_only_views_share_the_store_with_each_other(tmp_path: Path) -> None:
+    db = store.open_store(tmp_path / "store")
+    quads = country_quads(["AFG"], G1)
+    store.replace_graph(db, G1, quads)
+    db.flush()
+    del db
+    views = [store.open_store(tmp_path / "store", read_only=True) for _ in range(2)]
+    for view in views:
+        assert graph_triples(view, G1) == {q.triple for q in quads}
+    with pytest.raises(RuntimeError, match="read-write"):
+        views[0].extend(country_quads(["NPL"], G1))
 
 
 def test_store_locked_by_another_process_is_a_clear_error(tmp_path: Path) -> None:

@@ -161,7 +161,7 @@ def build(reports: tuple[Path, ...], store_path: Path | None) -> None:
 def export(store_path: Path | None, fmt: str, output: Path | None) -> None:
     """Write the whole store in an RDF format (to stdout unless -o)."""
     with user_errors():
-        db = store.open_store(store_path or paths.default_store(), create=False)
+        db = store.open_store(store_path or paths.default_store(), read_only=True)
         if output is None:
             sys.stdout.buffer.write(store.export(db, fmt))
             sys.stdout.buffer.flush()
@@ -178,7 +178,7 @@ def export(store_path: Path | None, fmt: str, output: Path | None) -> None:
 def stats(store_path: Path | None) -> None:
     """Count triples per graph and resources per class."""
     with user_errors():
-        db = store.open_store(store_path or paths.default_store(), create=False)
+        db = store.open_store(store_path or paths.default_store(), read_only=True)
         s = store.graph_stats(db)
     console = Console()
     graphs = Table(title="Triples per graph", title_justify="left")
@@ -252,7 +252,7 @@ def query(
     else:
         text, source = expression, "query"
     with user_errors():
-        db = store.open_store(store_path or paths.default_store(), create=False)
+        db = store.open_store(store_path or paths.default_store(), read_only=True)
         try:
             results = db.query(text, prefixes=store.PREFIXES, use_default_graph_as_union=True)
         except SyntaxError as e:  # pyoxigraph says "error at LINE:COLUMN: ..."

@@ -69,24 +69,29 @@ def exists(path: str | Path) -> bool:
     return (Path(path) / "CURRENT").is_file()
 
 
-def open_store(path: str | Path, *, create: bool = True) -> Store:
-    """Open the on-disk store at `path` read-write, creating it (and parents) if `create`.
+def open_store(path: str | Path, *, create: bool = True, read_only: bool = False) -> Store:
+    """Open the on-disk store at `path`: read-write, creating it (and parents) if `create`;
+    or, with `read_only`, a read-only view that any number of readers may hold at once.
 
-    Raises StoreError with a plain message when another process holds the store's lock
-    (RocksDB allows one writer per directory and its own message is cryptic), or when
-    `create` is false and there is no store yet.
+    Raises StoreError with a plain message when another process holds the store's write
+    lock (RocksDB allows one writer per directory and its own message is cryptic), or when
+    there is no store and none may be created. A read-only view does not see writes made
+    after it was opened (reopen it), and Oxigraph leaves undefined what it reads while a
+    writer is busy: readers belong with a finished build.
     """
     path = Path(path)
-    if not create and not exists(path):
+    if (read_only or not create) and not exists(path):
         raise StoreError(f"{path}: no store here; run `poagraph build` first (or pass --store)")
     try:
+        if read_only:
+            return Store.read_only(str(path))
         path.parent.mkdir(parents=True, exist_ok=True)
         store = Store(str(path))
     except OSError as e:  # RocksDB reports a held lock as an IOError mentioning LOCK
         if "lock" in str(e).lower():
             raise StoreError(
-                f"{path}: the store is in use by another process (a running `poagraph serve`"
-                " or build?); stop it or use another --store"
+                f"{path}: the store is in use by another process (a running build or"
+                " contribution?); wait for it or use another --store"
             ) from e
         raise StoreError(f"{path}: cannot open the store: {e}") from e
     _drop_staging(store)
