@@ -295,6 +295,20 @@ def test_results_over_max_rows_are_cut_and_flagged(endpoint: str) -> None:
     assert len(r.content.decode().strip().splitlines()) == 25
 
 
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_exactly_max_rows_is_not_cut(endpoint: str, fmt: str) -> None:
+    """Regression: the Rust fast path and the row-by-row path agree on the boundary."""
+    query = f"SELECT ?s WHERE {{ ?s <{VALUE.value}> ?v }} ORDER BY ?s"
+    at_cap = requests.get(
+        endpoint, params={"query": query + " LIMIT 25", "format": fmt}, timeout=30
+    )
+    assert "X-Poagraph-Truncated" not in at_cap.headers
+    over = requests.get(endpoint, params={"query": query + " LIMIT 26", "format": fmt}, timeout=30)
+    assert over.headers.get("X-Poagraph-Truncated") == "true"
+    assert len(Result.parse(io.BytesIO(at_cap.content), format=fmt)) == 25
+    assert len(Result.parse(io.BytesIO(over.content), format=fmt)) == 25
+
+
 def test_etag_gives_304_on_repeat(endpoint: str) -> None:
     r = requests.get(endpoint, params={"query": LABELS}, timeout=30)
     etag = r.headers["ETag"]

@@ -64,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     executor.init_app(app)
     errors.init_app(app)
     app.register_blueprint(sparql.bp)
+    app.wsgi_app = sparql.ResponseCache(app.wsgi_app, app)
     _register_other_blueprints(app)
     return app
 

@@ -27,6 +27,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app
 
@@ -188,10 +189,10 @@ class ResultCache:
     def __init__(self, entries: int, max_bytes: int):
         self.entries = entries
         self.max_bytes = max_bytes
-        self._data: OrderedDict[str, Outcome] = OrderedDict()
+        self._data: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> Outcome | None:
+    def get(self, key: Any) -> Any:
         if self.entries <= 0:
             return None
         with self._lock:
@@ -200,8 +201,10 @@ class ResultCache:
                 self._data.move_to_end(key)
             return outcome
 
-    def put(self, key: str, outcome: Outcome) -> None:
-        if self.entries <= 0 or len(outcome.body) > self.max_bytes:
+    def put(self, key: Any, outcome: Any, size: int | None = None) -> None:
+        """Keep `outcome` (an Outcome, or anything with its `size` given)."""
+        size = len(outcome.body) if size is None else size
+        if self.entries <= 0 or size > self.max_bytes:
             return
         with self._lock:
             self._data[key] = outcome
@@ -232,6 +235,8 @@ class QueryService:
 
     executor: Executor
     cache: ResultCache
+    #: whole GET /sparql responses, keyed by the raw request (see sparql.ResponseCache)
+    responses: ResultCache
     file_version: str
     timeout_s: float
     max_rows: int
@@ -287,6 +292,7 @@ def init_app(app: Flask) -> None:
     app.extensions[_EXTENSION] = QueryService(
         executor=executor,
         cache=ResultCache(int(config["CACHE_ENTRIES"]), int(config["CACHE_MAX_BYTES"])),
+        responses=ResultCache(int(config["CACHE_ENTRIES"]), int(config["CACHE_MAX_BYTES"])),
         file_version=store_version(config["STORE"]),
         timeout_s=float(config["QUERY_TIMEOUT_S"]),
         max_rows=int(config["MAX_ROWS"]),

@@ -21,6 +21,7 @@ from pyoxigraph import (
     NamedNode,
     Quad,
     QueryBoolean,
+    QueryResultsFormat,
     QuerySolutions,
     RdfFormat,
     Store,
@@ -121,17 +122,20 @@ def execute(store: Store, job: Job) -> Outcome:
         kwargs["named_graphs"] = [NamedNode(g) for g in job.named_graphs]
     elif not has_dataset_clause(job.query):
         kwargs["use_default_graph_as_union"] = True
-    try:
-        result = store.query(job.query, **kwargs)
-    except SyntaxError as exc:
-        raise QueryError(400, f"SPARQL syntax error: {exc}") from exc
-    except ValueError as exc:  # e.g. an invalid IRI in default-graph-uri
-        raise QueryError(400, str(exc)) from exc
+    result = _query(store, job, kwargs)
     if isinstance(result, QueryBoolean):
         media = _negotiate(job, negotiation.RESULT_FORMATS, negotiation.RESULT_ALIASES)
         return Outcome(content_type=_ctype(media), body=_boolean(bool(result), media))
     if isinstance(result, QuerySolutions):
         media = _negotiate(job, negotiation.RESULT_FORMATS, negotiation.RESULT_ALIASES)
+        # Fast path: pyoxigraph serializes in Rust into a sink too small to hold more than
+        # max_rows rows; only results that overflow it are re-run and cut row by row below.
+        sink = _BoundedSink(_MIN_ROW_BYTES[media] * job.max_rows)
+        try:
+            result.serialize(sink, _RESULT_FORMATS[media])
+            return Outcome(content_type=_ctype(media), body=sink.getvalue())
+        except _Overflow:
+            result = _query(store, job, kwargs)
         variables = [v.value for v in result.variables]
         rows = list(islice(result, job.max_rows + 1))
         truncated = len(rows) > job.max_rows
@@ -147,6 +151,58 @@ def execute(store: Store, job: Job) -> Outcome:
     prefixes = PREFIXES if fmt in (RdfFormat.TURTLE, RdfFormat.TRIG) else None
     body = serialize(triples, format=fmt, prefixes=prefixes)
     return Outcome(content_type=_ctype(media), body=body, truncated=truncated)
+
+
+def _query(store: Store, job: Job, kwargs: dict):
+    try:
+        return store.query(job.query, **kwargs)
+    except SyntaxError as exc:
+        raise QueryError(400, f"SPARQL syntax error: {exc}") from exc
+    except ValueError as exc:  # e.g. an invalid IRI in default-graph-uri
+        raise QueryError(400, str(exc)) from exc
+
+
+_RESULT_FORMATS = {
+    "application/sparql-results+json": QueryResultsFormat.JSON,
+    "application/sparql-results+xml": QueryResultsFormat.XML,
+    "text/csv": QueryResultsFormat.CSV,
+    "text/tab-separated-values": QueryResultsFormat.TSV,
+}
+#: The fewest bytes one result row takes in each format ({}, <result/>, CRLF, LF): a body
+#: shorter than max_rows times this cannot hold more than max_rows rows.
+_MIN_ROW_BYTES = {
+    "application/sparql-results+json": 3,
+    "application/sparql-results+xml": 9,
+    "text/csv": 2,
+    "text/tab-separated-values": 1,
+}
+
+
+class _Overflow(Exception):
+    """The serialized result outgrew the sink: it may hold more rows than the cap."""
+
+
+class _BoundedSink(io.RawIOBase):
+    """A binary writer that refuses to grow past `limit` bytes."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise _Overflow
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def getvalue(self) -> bytes:
+        return b"".join(self.parts)
 
 
 def _negotiate(job: Job, formats: dict, aliases: dict) -> str:

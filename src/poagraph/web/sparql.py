@@ -193,6 +193,63 @@ def _response(outcome, etag: str | None, status: int = 200) -> Response:
     return response
 
 
+# --- Response cache in front of Flask ------------------------------------------------------
+
+
+class ResponseCache:
+    """WSGI middleware answering repeated GET /sparql requests from memory, before Flask.
+
+    The key is the raw request (path, query string, Accept) plus the store version; only
+    responses the view marked cacheable (200 with an ETag) are kept, with all their headers,
+    so a hit is byte-identical to what Flask sent. A matching If-None-Match gets 304. This
+    skips routing, parsing and negotiation: a hit costs a dictionary lookup.
+    """
+
+    PATHS = ("/sparql", "/sparql/")
+
+    def __init__(self, wsgi_app, app):
+        self.wsgi_app = wsgi_app
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") not in self.PATHS:
+            return self.wsgi_app(environ, start_response)
+        service = get_executor(self.app)
+        key = (
+            service.version,
+            environ.get("PATH_INFO"),
+            environ.get("QUERY_STRING", ""),
+            environ.get("HTTP_ACCEPT", ""),
+        )
+        hit = service.responses.get(key)
+        if hit is not None:
+            status, headers, body, etag = hit
+            if etag in environ.get("HTTP_IF_NONE_MATCH", ""):
+                kept = [(k, v) for k, v in headers if k.lower() != "content-length"]
+                start_response("304 NOT MODIFIED", kept)
+                return [b""]
+            start_response(status, headers)
+            return [body]
+        captured: dict = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        chunks = self.wsgi_app(environ, capture)
+        status = captured.get("status", "")
+        etag = dict(captured.get("headers", [])).get("ETag")
+        if not status.startswith("200") or etag is None:
+            return chunks
+        try:
+            body = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        service.responses.put(key, (status, captured["headers"], body, etag), size=len(body))
+        return [body]
+
+
 # --- Service Description (SPARQL 1.1 Service Description) -----------------------------------
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
