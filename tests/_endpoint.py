@@ -149,3 +149,37 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
     if process.stderr:
         process.stderr.close()
+
+
+@contextmanager
+def oxigraph_server(location: Path, data: Path | None = None) -> Iterator[str]:
+    """Oxigraph server (PyPI `oxigraph`) on a free loopback port, `data` loaded first."""
+    oxigraph = str(Path(sys.executable).parent / "oxigraph")
+    if data is not None:
+        subprocess.run(
+            [oxigraph, "load", "--location", str(location), "--file", str(data)],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    port = free_port()
+    process = subprocess.Popen(
+        [oxigraph, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(f"{base}/query", params={"query": "ASK {}"}, timeout=5)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        yield base
+    finally:
+        stop(process)

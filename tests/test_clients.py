@@ -3,14 +3,11 @@ Oxigraph server (PyPI `oxigraph`) querying us through a SERVICE clause."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
-from _endpoint import free_port, running_server, stop
+from _endpoint import oxigraph_server, running_server
 from pyoxigraph import Literal, NamedNode, Quad, Store
 from rdflib import Graph, URIRef
 from rdflib import Literal as RLiteral
@@ -90,44 +87,57 @@ def test_rdflib_sparqlstore(endpoint: str) -> None:
 
 
 def test_oxigraph_server_queries_us_through_service(endpoint: str, tmp_path: Path) -> None:
-    port = free_port()
-    oxigraph = Path(sys.executable).parent / "oxigraph"
-    process = subprocess.Popen(
-        [
-            str(oxigraph),
-            "serve",
-            "--location",
-            str(tmp_path / "oxi"),
-            "--bind",
-            f"127.0.0.1:{port}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
+    with oxigraph_server(tmp_path / "oxi") as oxigraph:
         query = f"SELECT ?label WHERE {{ SERVICE <{endpoint}> {{ <{EX}AFG> <{LABEL}> ?label }} }}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                r = requests.post(
-                    f"http://127.0.0.1:{port}/query",
-                    data=query.encode(),
-                    headers={
-                        "Content-Type": "application/sparql-query",
-                        "Accept": "application/sparql-results+json",
-                    },
-                    timeout=30,
-                )
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        assert r.status_code == 200, r.text
-        bindings = r.json()["results"]["bindings"]
-        assert bindings == [
-            {"label": {"type": "literal", "value": "Afghanistan", "xml:lang": "en"}}
-        ]
-    finally:
-        stop(process)
+        r = requests.post(
+            f"{oxigraph}/query",
+            data=query.encode(),
+            headers={
+                "Content-Type": "application/sparql-query",
+                "Accept": "application/sparql-results+json",
+            },
+            timeout=30,
+        )
+    assert r.status_code == 200, r.text
+    bindings = r.json()["results"]["bindings"]
+    assert bindings == [{"label": {"type": "literal", "value": "Afghanistan", "xml:lang": "en"}}]
+
+
+CAPITAL = EX + "capital"
+
+
+@pytest.fixture(scope="module")
+def remote(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A second endpoint (Oxigraph server) holding data we do not have: capitals."""
+    folder = tmp_path_factory.mktemp("remote")
+    data = folder / "capitals.nt"
+    data.write_text(
+        f'<{EX}AFG> <{CAPITAL}> "Kabul" .\n<{EX}NER> <{CAPITAL}> "Niamey" .\n', encoding="utf-8"
+    )
+    with oxigraph_server(folder / "oxi", data) as base:
+        yield base + "/query"
+
+
+def test_our_service_clause_joins_another_endpoint(endpoint: str, remote: str) -> None:
+    query = (
+        f"SELECT ?name ?capital WHERE {{ ?c <{LABEL}> ?name . "
+        f"SERVICE <{remote}> {{ ?c <{CAPITAL}> ?capital }} }} ORDER BY ?name"
+    )
+    r = requests.get(endpoint, params={"query": query}, timeout=30)
+    assert r.status_code == 200, r.text
+    rows = [(b["name"]["value"], b["capital"]["value"]) for b in r.json()["results"]["bindings"]]
+    assert rows == [("Afghanistan", "Kabul"), ("Niger", "Niamey")]
+    assert "ETag" not in r.headers  # remote data may change: never cached
+
+
+def test_federation_can_be_switched_off(tmp_path: Path, remote: str) -> None:
+    path = tmp_path / "store"
+    Store(str(path)).flush()
+    with running_server(path, env={"POAGRAPH_FEDERATION": "false"}) as base:
+        query = f"SELECT * WHERE {{ SERVICE <{remote}> {{ ?s ?p ?o }} }}"
+        r = requests.get(base + "/sparql", params={"query": query}, timeout=30)
+        assert r.status_code == 403
+        assert "SERVICE" in r.json()["error"]
+        # the word in a string is not a SERVICE clause
+        ask = 'ASK { FILTER("SERVICE" != "") }'
+        assert requests.get(base + "/sparql", params={"query": ask}, timeout=30).status_code == 200

@@ -19,6 +19,9 @@ JSON when they parse, e.g. ``POAGRAPH_IN_MEMORY=false``; then the ``config`` dic
     Largest accepted request body (default 1 MiB); larger gets 413.
 ``CORS``
     Send ``Access-Control-Allow-Origin: *`` on reads (default True; never with credentials).
+``FEDERATION``
+    Let queries call other endpoints with SERVICE (default True). Set False on a public
+    deployment that must not make outbound requests; SERVICE queries then get 403.
 ``EXECUTORS``
     Query worker processes per web process (default 2): a runaway query holds one of them
     while the others keep answering.
@@ -49,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_ROWS=10_000,
         MAX_BODY_BYTES=1024 * 1024,
         CORS=True,
+        FEDERATION=True,
         EXECUTORS=2,
         CACHE_ENTRIES=2048,
         CACHE_MAX_BYTES=1024 * 1024,

@@ -110,6 +110,11 @@ def has_dataset_clause(query: str) -> bool:
     return bool(_FROM.search(_STRINGS_AND_IRIS.sub(" ", query)))
 
 
+def uses_keyword(query: str, pattern: re.Pattern) -> bool:
+    """True when `pattern` matches the query text outside strings, IRIs and comments."""
+    return bool(pattern.search(_STRINGS_AND_IRIS.sub(" ", query)))
+
+
 def execute(store: Store, job: Job) -> Outcome:
     """Evaluate `job` on `store` and serialize the result in the negotiated format."""
     kwargs: dict = {"base_iri": job.base_iri}

@@ -15,7 +15,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, seriali
 
 from poagraph.web import negotiation
 from poagraph.web.executor import ExecutorUnavailable, QueryTimeout, get_executor
-from poagraph.web.results import PREFIXES, Job
+from poagraph.web.results import PREFIXES, Job, uses_keyword
 
 bp = Blueprint("sparql", __name__)
 
@@ -26,7 +26,8 @@ READ_ONLY = "this endpoint is read-only: SPARQL Update is not accepted"
 TRUNCATED = "X-Poagraph-Truncated"
 
 #: Queries whose answer may change between runs are never cached.
-_VOLATILE = re.compile(r"\b(RAND|NOW|UUID|STRUUID|BNODE|SERVICE)\b", re.IGNORECASE)
+_VOLATILE = re.compile(r"\b(RAND|NOW|UUID|STRUUID|BNODE)\s*\(|\bSERVICE\b", re.IGNORECASE)
+_SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
 
 
 @bp.after_request
@@ -155,7 +156,9 @@ def _cache_key(job: Job, version: str) -> str:
 
 def _answer(job: Job, timeout_s: float) -> Response:
     service = get_executor()
-    cacheable = not _VOLATILE.search(job.query)
+    if not current_app.config["FEDERATION"] and uses_keyword(job.query, _SERVICE):
+        abort(403, "federated queries (SERVICE) are disabled on this endpoint")
+    cacheable = not uses_keyword(job.query, _VOLATILE)
     key = _cache_key(job, service.version)
     etag = f'"{key}"'
     if cacheable and etag in request.headers.get("If-None-Match", ""):
