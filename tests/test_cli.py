@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -272,3 +273,40 @@ def test_coverage_of_an_unreadable_report(runner: CliRunner, tmp_path: Path) -> 
     garbage.write_bytes(b"\x00\xff" * 100)
     result = runner.invoke(main, ["coverage", "--report", str(garbage)])
     user_error(result, "garbage.md")
+
+
+STRICT_SHAPE = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix poa: <https://w3id.org/poagraph/ontology#> .
+<urn:test:StrictReportShape> a sh:NodeShape ;
+    sh:targetClass poa:Report ;
+    sh:property [
+        sh:path poa:neverStated ;
+        sh:minCount 1 ;
+        sh:severity sh:Violation ;
+        sh:message "Test shape: a report must state poa:neverStated." ;
+    ] .
+"""
+
+
+def test_a_graph_that_does_not_conform_stops_the_build(tmp_path: Path) -> None:
+    """Run against a copy of the project data whose shapes no report can satisfy."""
+    home = tmp_path / "home"
+    for folder in ("ontology", "shapes", "mappings", "sources", "queries"):
+        shutil.copytree(paths.ROOT / folder, home / folder)
+    poagraph = Path(sys.executable).parent / "poagraph"
+    env = {**os.environ, "POAGRAPH_HOME": str(home)}
+    store_path = tmp_path / "store"
+    command = [str(poagraph), "build", "--store", str(store_path)]
+    good = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert good.returncode == 0, good.stderr
+    before = quads_in(store_path)
+
+    with (home / "shapes" / "poa.ttl").open("a", encoding="utf-8") as f:
+        f.write(STRICT_SHAPE)
+    bad = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 1
+    assert "does not conform" in bad.stderr
+    assert "Test shape: a report must state poa:neverStated." in bad.stderr
+    assert "Traceback" not in bad.stderr
+    assert quads_in(store_path) == before

@@ -39,6 +39,7 @@ class ReportResult:
     graph: str
     records: int
     triples: int
+    warnings: str = ""  #: the SHACL report when the graph conforms with warnings
 
 
 @dataclass
@@ -105,10 +106,10 @@ def build(
         quads = list(mapping.records_to_quads(records, graph))
 
         step(f"Validating {doc.slug}")
-        _validate(doc.slug, quads, reference_graphs)
+        warnings = _validate(doc.slug, quads, reference_graphs)
 
         graphs[graph] = quads
-        results.append(ReportResult(doc.slug, path, graph.value, len(records), 0))
+        results.append(ReportResult(doc.slug, path, graph.value, len(records), 0, warnings))
 
     step(f"Writing {len(graphs)} graphs to {store_path}")
     db = store.open_store(store_path)
@@ -128,8 +129,11 @@ def build(
     return result
 
 
-def _validate(slug: str, quads: list[Quad], reference_graphs: dict[NamedNode, list[Quad]]) -> None:
-    """Check a report graph against the shapes, with the reference data in view."""
+def _validate(slug: str, quads: list[Quad], reference_graphs: dict[NamedNode, list[Quad]]) -> str:
+    """Check a report graph against the shapes, with the reference data in view.
+
+    Raises BuildError on violations; returns the report text when there are warnings.
+    """
     from . import validate
 
     reference = [q for qs in reference_graphs.values() for q in qs]
@@ -138,3 +142,4 @@ def _validate(slug: str, quads: list[Quad], reference_graphs: dict[NamedNode, li
         raise BuildError(
             f"the graph of report {slug!r} does not conform to the shapes", report.text
         )
+    return report.text if report.warnings else ""

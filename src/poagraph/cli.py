@@ -140,6 +140,9 @@ def build(reports: tuple[Path, ...], store_path: Path | None) -> None:
 
         result = run_build(report_paths, store_path, progress=progress)
 
+    for r in result.reports:
+        if r.warnings:
+            err.print(r.warnings, markup=False, highlight=False)
     table = Table(title=f"Built {store_path} in {result.seconds:.2f} s", title_justify="left")
     table.add_column("graph")
     table.add_column("triples", justify="right")
