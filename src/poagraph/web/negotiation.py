@@ -134,10 +134,13 @@ def from_format(value: str, formats: Mapping[str, tuple[str, ...]], aliases=None
 
 
 def prefers_html(header: str | None) -> bool:
-    """True when the client is a browser: it asks for HTML explicitly, above JSON and RDF."""
+    """True when the client is a browser: it asks for HTML explicitly, above JSON and RDF.
+
+    Ties go to the machine formats: `application/json, text/html` is an API client.
+    """
     ranges = parse_accept(header)
     html = _quality("text/html", [r for r in ranges if r[0] != "*/*"])
     if html <= 0.0:
         return False
     others = ["application/json", "application/sparql-results+json", *GRAPH_FORMATS]
-    return all(_quality(m, [r for r in ranges if r[0] != "*/*"]) <= html for m in others)
+    return all(_quality(m, [r for r in ranges if r[0] != "*/*"]) < html for m in others)
