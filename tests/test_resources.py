@@ -331,3 +331,13 @@ def test_built_outcomes_show_their_quote_marked_in_their_passage(built_client, b
         evidence = page_section(html, "evidence")
         assert "<mark" in evidence, iri
         assert "Quote not found" not in html, iri
+
+
+def test_pages_revalidate_with_etags(client):
+    first = client.get(local(AFG), headers=BROWSER)
+    etag = first.headers["ETag"]
+    again = client.get(local(AFG), headers={**BROWSER, "If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+    turtle = client.get(local(AFG), headers={"Accept": "text/turtle"})
+    assert turtle.headers["ETag"] != etag  # each representation has its own

@@ -8,11 +8,13 @@ overrides Accept, with the names /sparql knows (ttl, jsonld, nt, rdfxml) plus ``
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import Response, abort, request
 
+from poagraph import __version__
 from poagraph.web import negotiation
 
 HTML = "text/html"
@@ -116,4 +118,11 @@ def finish(response: Response, alternates: list[Twin], current: str) -> Response
     if current == HTML:
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response.headers["X-Content-Type-Options"] = "nosniff"
+    if response.status_code == 200:
+        # the page changes only with the data: the store version names it (304 on a match)
+        from poagraph.web.executor import get_executor
+
+        key = f"{get_executor().version}\0{request.full_path}\0{current}\0{__version__}"
+        response.set_etag(hashlib.sha256(key.encode()).hexdigest()[:32])
+        response.make_conditional(request)
     return response
