@@ -138,7 +138,9 @@ class Reference:
                     },
                     use_default_graph_as_union=True,
                 )
-                self._names[key] = [r["resource"] for r in rows]
+                rows = [(r["resource"], r["exact"].value == "true") for r in rows]
+                exact = [resource for resource, is_exact in rows if is_exact]
+                self._names[key] = exact or list(dict.fromkeys(r for r, _ in rows))
             found += [r for r in self._names[key] if r not in found]
         return found
 
@@ -150,6 +152,11 @@ class Reference:
             if g in graphs:
                 return g
         return graphs[0] if graphs else None
+
+    def states(self, triple: ox.Triple) -> bool:
+        """Whether some graph of the reference already holds `triple`."""
+        pattern = self.db.quads_for_pattern(triple.subject, triple.predicate, triple.object, None)
+        return next(iter(pattern), None) is not None
 
     def label(self, node: ox.NamedNode) -> str:
         """The reference's own name for `node` ("" if it has none)."""
@@ -200,6 +207,7 @@ class Contribution:
     source: str
     fmt: str
     rows: dict[str, int] = field(default_factory=dict)  #: resource -> CSV row
+    cells: dict[int, dict[str, str]] = field(default_factory=dict)  #: CSV row -> column -> text
     results: list[Result] = field(default_factory=list)  #: problems found while resolving
 
     def subjects(self) -> set[ox.NamedNode | ox.BlankNode]:
@@ -389,6 +397,7 @@ def parse_csv(text: str, base: str, source: str, ref: Reference) -> Contribution
     # what the columns mean is only in the CONSTRUCT template.
     table = ox.BlankNode()
     tabular = [ox.Quad(table, _CSV_NAMESPACE, ox.Literal(base))]
+    texts: dict[int, dict[str, str]] = {}
     n = 1
     try:
         for n, cells in enumerate(reader, start=2):
@@ -402,11 +411,11 @@ def parse_csv(text: str, base: str, source: str, ref: Reference) -> Contribution
                     row=n,
                 )
             row = ox.BlankNode()
+            values = {h: c.strip() for h, c in zip(header, cells, strict=False) if h and c.strip()}
+            texts[n] = values
             tabular += [ox.Quad(table, _CSVW_ROW, row), ox.Quad(row, _CSVW_ROWNUM, ox.Literal(n))]
             tabular += [
-                ox.Quad(row, ox.NamedNode(_CSV + h), ox.Literal(c.strip()))
-                for h, c in zip(header, cells, strict=False)
-                if h and c.strip()
+                ox.Quad(row, ox.NamedNode(_CSV + h), ox.Literal(v)) for h, v in values.items()
             ]
     except csv.Error as e:
         raise ContributionError(f"not valid CSV: {e}", source, row=n) from None
@@ -417,6 +426,7 @@ def parse_csv(text: str, base: str, source: str, ref: Reference) -> Contribution
         raise ContributionError("the CSV file has a header but no rows", source, row=2)
     contribution = Contribution(list(dict.fromkeys(triples)), base, source, "csv")
     contribution.rows = _rows(contribution)
+    contribution.cells = texts
     return contribution
 
 
@@ -445,18 +455,19 @@ def csv_location(
     if not row:
         return 0, ""
     kind = str(focus)[len(c.namespace) :].split("/", 1)[0]
-    column = ""
-    for col in csv_columns():
-        if col["subject"] == kind and col["property"] == str(path):
-            column = col["name"]
-            if column == "commitment" and value is not None and "/action/" in str(value):
-                continue
-            break
-    if not column:
-        for d in _csv_derived():
-            if d["subject"] == kind and d["property"] == str(path):
-                column = d["column"]
-                break
+    candidates = [
+        col["name"]
+        for col in csv_columns()
+        if (col["subject"], col["property"]) == (kind, str(path))
+    ]
+    candidates += [
+        d["column"] for d in _csv_derived() if (d["subject"], d["property"]) == (kind, str(path))
+    ]
+    # Where two columns feed one property (commitment and action), the cell holding the
+    # offending text tells which; a minted commitment IRI comes from the commitment column.
+    cells = c.cells.get(row, {})
+    same = [name for name in candidates if value is not None and cells.get(name) == str(value)]
+    column = (same or candidates or [""])[0]
     return row, f"row {row}" + (f", column {column}" if column else "")
 
 
@@ -534,6 +545,8 @@ def _merge_known(c: Contribution, ref: Reference) -> None:
         s, o = replace.get(t.subject, t.subject), replace.get(t.object, t.object)
         if t.subject in replace and t.predicate.value in identifying:
             continue  # the graph already knows its name and type
+        if t.subject in replace and ref.states(ox.Triple(s, t.predicate, o)):
+            continue  # nor does it need to be told again what it already says
         out.append(ox.Triple(s, t.predicate, o))
     for old, new in replace.items():
         if old.value in c.rows:
