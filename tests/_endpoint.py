@@ -88,6 +88,8 @@ def server_process(
     workers: int = 1,
     executors: int = 2,
     env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
+    ready_s: float = 60,
 ) -> Iterator[Server]:
     """`poagraph serve` on 127.0.0.1:<free port> for the duration.
 
@@ -107,6 +109,7 @@ def server_process(
         str(workers),
         "--executors",
         str(executors),
+        *args,
     ]
     process = subprocess.Popen(
         command,
@@ -117,7 +120,7 @@ def server_process(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_ready(base, process)
+        wait_until_ready(base, process, ready_s)
         yield Server(base, process)
     finally:
         stop(process)
