@@ -122,7 +122,7 @@ def finish(response: Response, alternates: list[Twin], current: str) -> Response
         # the page changes only with the data: the store version names it (304 on a match)
         from poagraph.web.executor import get_executor
 
-        key = f"{get_executor().version}\0{request.full_path}\0{current}\0{__version__}"
+        key = f"{get_executor().version}\0{request.url}\0{current}\0{__version__}"
         response.set_etag(hashlib.sha256(key.encode()).hexdigest()[:32])
         response.make_conditional(request)
     return response
