@@ -113,17 +113,20 @@ def build(
 
     step(f"Writing {len(graphs)} graphs to {store_path}")
     db = store.open_store(store_path)
-    counts = store.replace_graphs(db, graphs)
+    try:
+        counts = store.replace_graphs(db, graphs)
+        db.flush()
+        fingerprint = store.fingerprint(db)
+    finally:
+        del db  # release the RocksDB lock now, even when a traceback keeps this frame
     for r in results:
         r.triples = counts[NamedNode(r.graph)]
-    db.flush()
     result = BuildResult(
         store_path=Path(store_path),
         reports=results,
         graphs={g.value: n for g, n in counts.items()},
-        fingerprint=store.fingerprint(db),
+        fingerprint=fingerprint,
     )
-    del db  # release the RocksDB lock before returning
     progress("Done", total, total)
     result.seconds = time.perf_counter() - started
     return result
