@@ -310,3 +310,25 @@ def test_a_graph_that_does_not_conform_stops_the_build(tmp_path: Path) -> None:
     assert "Test shape: a report must state poa:neverStated." in bad.stderr
     assert "Traceback" not in bad.stderr
     assert quads_in(store_path) == before
+
+
+def test_build_reports_progress_and_its_result(tmp_path: Path, report_path: Path) -> None:
+    """The library call behind `poagraph build`: steps in order, counts that match the store."""
+    from poagraph.build import build, total_steps
+
+    seen: list[tuple[str, int, int]] = []
+    result = build(
+        [report_path, OTHER_REPORT],
+        tmp_path / "store",
+        progress=lambda d, c, t: seen.append((d, c, t)),
+    )
+    completed = [c for _, c, _ in seen]
+    assert completed == sorted(completed)
+    assert seen[-1][1:] == (total_steps(2), total_steps(2))
+    assert [r.slug for r in result.reports] == ["iom-bpoa-review", "uncdf-bpoa-review"]
+    db = store.open_store(tmp_path / "store", read_only=True)
+    assert result.fingerprint == store.fingerprint(db)
+    per_graph = {}
+    for q in db:
+        per_graph[q.graph_name.value] = per_graph.get(q.graph_name.value, 0) + 1
+    assert result.graphs == per_graph
