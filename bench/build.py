@@ -49,7 +49,7 @@ def run() -> None:
 
         rows = [
             ("poagraph build, new store", RUNS, *summary(fresh).values()),
-            ("poagraph build, rebuild", RUNS, *summary(again).values()),
+            ("poagraph build, rebuild (unchanged)", RUNS, *summary(again).values()),
         ]
         print_figures(
             f"`poagraph build` of {paths.BUNDLED_REPORTS[0].name}, seconds "
