@@ -11,6 +11,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from poagraph import iris, paths, store
@@ -18,6 +19,7 @@ from poagraph.contribution import (
     CONTEXT_URL,
     check,
     csv_columns,
+    mint_blank_nodes,
     open_reference,
     parse_contribution,
     reference_from_store,
@@ -434,6 +436,34 @@ def test_exact_names_win_and_ambiguous_names_are_reported(ref):
     assert "names more than one resource" in result.message
     assert "USA" in result.message and "UMI" in result.message
     assert result.location == "row 2, column country"
+
+
+def test_blank_node_only_contribution_validates_and_gets_iris_when_accepted(ref):
+    data = (
+        TTL_PREFIXES
+        + """
+        [] a poa:Outcome ;
+            poa:reportedBy [ a poa:Organisation ; rdfs:label "Example Partner"@en ] ;
+            poa:country "Niger" ; poa:value 7 ; poa:unit "schools built" ;
+            poa:evidence [ a poa:Passage ; dcterms:source <https://example.org/r.pdf> ;
+                           poa:text "We built 7 schools." ] ;
+            poa:quote "7 schools" .
+        """
+    ).encode()
+    c = parse_contribution(data, "ttl", ref=ref, source="blank.ttl", contribution_id="b1")
+    report, triples = check(c, ref)
+    assert report.conforms, report.text
+    minted = mint_blank_nodes(triples, c.namespace)
+    subjects = sorted({t.subject.value for t in minted})
+    base = f"{iris.ID}contribution/b1/"
+    assert subjects == [base + "organisation/b2", base + "outcome/b1", base + "passage/b3"]
+    assert not any(isinstance(t.object, ox.BlankNode) for t in minted)
+
+
+def test_semicolon_separated_csv(ref):
+    data = csv_rows().decode().replace(",", ";").encode()
+    report = validate_contribution(data, "csv", reference=ref)
+    assert report.conforms, report.text
 
 
 def test_worked_examples(ref):

@@ -210,9 +210,6 @@ class Contribution:
     cells: dict[int, dict[str, str]] = field(default_factory=dict)  #: CSV row -> column -> text
     results: list[Result] = field(default_factory=list)  #: problems found while resolving
 
-    def subjects(self) -> set[ox.NamedNode | ox.BlankNode]:
-        return {t.subject for t in self.triples}
-
 
 def read_text(data: bytes, source: str) -> str:
     """UTF-8 text (a BOM is allowed), or a ContributionError naming the first bad byte."""
@@ -288,7 +285,7 @@ def parse_contribution(
     elif fmt == "jsonld":
         c = Contribution(parse_jsonld(text, namespace, source), namespace, source, fmt)
     else:
-        c = parse_csv(text, namespace, source, ref)
+        c = parse_csv(text, namespace, source)
     if len(c.triples) > rules()["max_triples"]:
         raise ContributionError(
             f"{len(c.triples)} triples; contributions are limited to {rules()['max_triples']}",
@@ -365,7 +362,7 @@ def _syntax_error(e: SyntaxError, source: str, language: str) -> ContributionErr
 # ------------------------------------------------------------------------------ CSV
 
 
-def parse_csv(text: str, base: str, source: str, ref: Reference) -> Contribution:
+def parse_csv(text: str, base: str, source: str) -> Contribution:
     """Each row through the CONSTRUCT template of mappings/ (no triples are built here)."""
     columns = [c["name"] for c in csv_columns()]
     required = {c["name"] for c in csv_columns() if c["required"]}
@@ -554,6 +551,28 @@ def _merge_known(c: Contribution, ref: Reference) -> None:
     c.triples = list(dict.fromkeys(out))
 
 
+def mint_blank_nodes(triples: Iterable[ox.Triple], namespace: str) -> list[ox.Triple]:
+    """IRIs for the blank nodes of an accepted contribution, so that everything it says can
+    be looked up and linked to: {namespace}{class}/b{n}, the class being the node's poa:
+    type in lower case (outcome/b1, programme/b2), n counting in order of appearance."""
+    triples = list(triples)
+    kinds = {
+        t.subject: t.object.value.removeprefix(iris.POA).lower()
+        for t in reversed(triples)
+        if t.predicate == _RDF_TYPE and t.object.value.startswith(iris.POA)
+    }
+    minted: dict[ox.BlankNode, ox.NamedNode] = {}
+    for t in triples:
+        for node in (t.subject, t.object):
+            if isinstance(node, ox.BlankNode) and node not in minted:
+                kind = kinds.get(node, "node")
+                minted[node] = ox.NamedNode(f"{namespace}{kind}/b{len(minted) + 1}")
+    return [
+        ox.Triple(minted.get(t.subject, t.subject), t.predicate, minted.get(t.object, t.object))
+        for t in triples
+    ]
+
+
 def _own(node: object, c: Contribution) -> bool:
     return isinstance(node, ox.BlankNode) or (
         isinstance(node, ox.NamedNode) and node.value.startswith(c.namespace)
@@ -723,6 +742,7 @@ __all__ = [
     "ContributionError",
     "Reference",
     "check",
+    "mint_blank_nodes",
     "open_reference",
     "parse_contribution",
     "validate_contribution",
