@@ -257,3 +257,19 @@ def test_browsing_from_home_to_a_resource_stays_on_loopback(browser, server):
     browser.get(f"{server}/ontology")
     assert browser.find_element(By.ID, "Country").is_displayed()
     _assert_loopback_only(_network(browser))
+
+
+def test_each_example_has_its_own_url(browser, server):
+    from selenium.webdriver.common.by import By
+
+    from poagraph.web import examples
+
+    chosen = examples.load(paths.QUERIES)[-1]
+    _network(browser)
+    browser.get(f"{server}/query?example={chosen.name}")
+    _wait(browser, lambda d: d.execute_script("return !!window.poagraphYasgui"))
+    active = browser.find_element(By.CSS_SELECTOR, ".tabsList .tab.active")
+    assert active.text.strip().rstrip("✖").strip() == chosen.title
+    editor = browser.execute_script("return window.poagraphYasgui.getTab().getYasqe().getValue()")
+    assert editor == chosen.query
+    _assert_loopback_only(_network(browser))

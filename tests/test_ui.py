@@ -352,3 +352,13 @@ def test_every_example_tab_runs_on_the_endpoint(built_client, example):
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     body = response.get_json()
     assert "results" in body or "boolean" in body
+
+
+def test_query_page_links_each_example_to_its_results(client):
+    html = client.get("/query", headers=BROWSER).get_data(as_text=True)
+    links = re.findall(r'href="(/sparql\?query=[^"]+&amp;format=json)"', html)
+    assert len(links) == len(list(paths.QUERIES.glob("*.rq")))
+    for href in links[:5]:
+        response = client.get(href.replace("&amp;", "&"))
+        assert response.status_code == 200, href
+        assert response.mimetype == "application/sparql-results+json"

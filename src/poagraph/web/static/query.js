@@ -21,8 +21,11 @@
     corsProxy: undefined,
     yasqe: { prefixCcApi: null, createShortLink: undefined, resizeable: true },
   });
+  // /query?example=NAME opens with that example's tab active (a URL per canned query)
+  var wanted = new URLSearchParams(window.location.search).get("example");
+  var active = Math.max(0, config.examples.map(function (e) { return e.name; }).indexOf(wanted));
   config.examples.forEach(function (example, i) {
-    yasgui.addTab(i === 0, {
+    yasgui.addTab(i === active, {
       name: example.title,
       yasqe: { value: example.query },
       requestConfig: { endpoint: config.endpoint },
