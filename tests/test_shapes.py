@@ -167,3 +167,38 @@ def test_build_check_catches_a_broken_report_graph(built_store_path: Path):
         for f, m in messages
     )
     assert "does not conform" in report.text
+
+
+def test_sparql_constraints_run_once_give_what_pyshacl_gives():
+    """run_shapes runs the SPARQL constraints itself (once each, in pyoxigraph); pySHACL
+    running the same shapes node by node must find exactly the same problems."""
+    from pyshacl import validate as shacl_validate
+
+    from poagraph.contribution import open_reference, parse_contribution
+    from poagraph.validate import run_sparql, to_rdflib
+
+    ref = open_reference(None)
+    examples = paths.ROOT / "contributions" / "examples"
+    c = parse_contribution(examples / "invalid.ttl", ref=ref)
+    triples = [*c.triples, *reference.reference_quads()]
+    data = to_rdflib(triples)
+    ours = {
+        (r.focus, r.value, r.shape, r.message) for r in run_sparql(triples, data, contribution=True)
+    }
+    assert len(ours) >= 4  # quote, money, years, commitment
+    _, graph, _ = shacl_validate(
+        to_rdflib(triples),
+        shacl_graph=load_shapes(contribution=True),
+        inference="none",
+        advanced=True,
+    )
+    theirs = {
+        (
+            graph.value(r, SH.focusNode),
+            graph.value(r, SH.value),
+            graph.value(r, SH.sourceShape),
+            str(graph.value(r, SH.resultMessage)),
+        )
+        for r in graph.subjects(SH.sourceConstraintComponent, SH.SPARQLConstraintComponent)
+    }
+    assert ours == theirs

@@ -6,9 +6,11 @@ view; the build fails unless it conforms) and `validate_contribution` for a part
 renders as text, Turtle, JSON or HTML (validation_output.py). `poagraph validate` is the
 command-line face of the second one.
 
-pySHACL runs without inference (the shapes name the classes the data uses; the ontology's
-subclass axioms are in the data graph for sh:class) and with SPARQL constraints (the quote
-and year checks), in place on a graph we build for the purpose, so nothing is copied twice.
+The shapes are plain SHACL and SHACL-SPARQL (any engine can run shapes/*.ttl). Here the
+core constraints run in pySHACL, without inference (the ontology's subclass axioms are in
+the data graph for sh:class) and in place on a graph built for the purpose; the SPARQL
+constraints (quote in passage, years, money, commitment or action) run once per
+constraint in pyoxigraph instead of once per focus node in rdflib: see run_shapes.
 """
 
 from __future__ import annotations
@@ -105,10 +107,6 @@ def load_shapes(contribution: bool = False) -> rdflib.Graph:
     for name in names:
         graph.parse(paths.SHAPES / name, format="turtle")
     return graph
-
-
-def shape_files() -> list[Path]:
-    return [paths.SHAPES / n for n in GRAPH_SHAPES + CONTRIBUTION_SHAPES]
 
 
 # ------------------------------------------------------------------------------ terms
