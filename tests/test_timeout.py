@@ -90,3 +90,25 @@ def test_timeout_parameter_never_raises_the_limit(server) -> None:
     )
     assert r.status_code == 503
     assert time.monotonic() - started < LIMIT_S + 10
+
+
+def test_two_runaways_do_not_block_a_simple_query(server) -> None:
+    """Both workers of the process stuck: the pool grows and the simple query is served."""
+    endpoint = server.base + "/sparql"
+    results: dict = {}
+    runaways = [
+        threading.Thread(
+            target=timed_get, args=(endpoint, {"query": RUNAWAY, "n": str(i)}, results, f"r{i}")
+        )
+        for i in range(2)
+    ]
+    for thread in runaways:
+        thread.start()
+    time.sleep(0.5)
+    timed_get(endpoint, {"query": SIMPLE, "two": "1"}, results, "simple")
+    response, seconds = results["simple"]
+    assert response.status_code == 200
+    assert seconds < LIMIT_S, f"a simple query waited {seconds:.2f} s behind two runaways"
+    for thread in runaways:
+        thread.join()
+    assert [results[f"r{i}"][0].status_code for i in range(2)] == [503, 503]

@@ -59,6 +59,10 @@ class Executor:
         self.store_path = store_path
         self.in_memory = in_memory
         self.size = max(1, int(size))
+        #: when every worker is busy (slow queries), the pool grows up to this many
+        self.max_size = 2 * self.size
+        self._pending = 0
+        self._last_attempt = 0.0
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._started = False
@@ -79,9 +83,17 @@ class Executor:
         for _ in range(self.size):
             self._spawn_async()
 
-    def _spawn_async(self) -> None:
-        if not self._closed:
-            threading.Thread(target=self._spawn, daemon=True, name="poagraph-spawn").start()
+    def _spawn_async(self, limit: int | None = None) -> bool:
+        """Start one more worker in the background unless the pool would exceed `limit`."""
+        with self._lock:
+            if self._closed:
+                return False
+            if limit is not None and len(self._workers) + self._pending >= limit:
+                return False
+            self._pending += 1
+            self._last_attempt = time.monotonic()
+        threading.Thread(target=self._spawn, daemon=True, name="poagraph-spawn").start()
+        return True
 
     def _spawn(self) -> None:
         try:
@@ -89,9 +101,12 @@ class Executor:
         except Exception as exc:  # any failure to start is recorded and reported to clients
             self._last_failure = f"{type(exc).__name__}: {exc}"
             log.error("query worker failed to start: %s", self._last_failure)
+            with self._lock:
+                self._pending -= 1
             return
         self._last_failure = None
         with self._lock:
+            self._pending -= 1
             if self._closed:
                 worker.process.kill()
                 return
@@ -131,7 +146,7 @@ class Executor:
         worker.conn.close()
         threading.Thread(target=worker.process.wait, daemon=True).start()
         if replace:
-            self._spawn_async()
+            self._spawn_async(limit=self.size)
 
     def close(self) -> None:
         """Stop every worker (at exit)."""
@@ -167,7 +182,10 @@ class Executor:
     def _checkout(self, deadline: float) -> _Worker:
         while True:
             remaining = deadline - time.monotonic()
-            if self._last_failure and not self._workers:
+            if self._last_failure and not self._workers and not self._pending:
+                # try again now and then: the store may have been built since
+                if time.monotonic() - self._last_attempt > 5:
+                    self._spawn_async(limit=self.size)
                 raise ExecutorUnavailable(f"the store cannot be queried: {self._last_failure}")
             try:
                 # wake up now and then to notice a failed start instead of waiting it out
@@ -177,6 +195,9 @@ class Executor:
                     raise QueryTimeout(
                         "every query worker stayed busy for the whole time limit"
                     ) from None
+                if self._workers:
+                    # every worker is busy (slow queries): grow the pool, up to max_size
+                    self._spawn_async(limit=self.max_size)
                 continue
             if worker.process.poll() is None:
                 return worker
