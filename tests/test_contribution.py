@@ -514,3 +514,23 @@ def test_csv_round_trip_into_the_store(built_store_path: Path, tmp_path: Path):
         assert any("already described in contribution c1" in r.message for r in report2.violations)
     finally:
         del db
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "jsonld"])
+def test_results_name_the_line_of_the_resource(ref, fmt):
+    if fmt == "ttl":
+        data = turtle(outcome={"poa:country": "country:XXX"}, extra='country:ETH poa:m49 "1" .\n')
+        outcome_line, country_line = "<outcome/1> a poa:Outcome", "country:ETH poa:m49"
+    else:
+        pretty = json.dumps(json.loads(jsonld(outcome={"country": "id:country/XXX"})), indent=1)
+        data = pretty.encode()
+        outcome_line, country_line = '"@id": "outcome/1"', None
+    lines = data.decode().splitlines()
+    expected = next(n for n, line in enumerate(lines, 1) if outcome_line in line)
+    report = validate_contribution(data, fmt, reference=ref, source=f"x.{fmt}")
+    [result] = [r for r in report.results if "not a country" in r.message]
+    assert result.location == f"line {expected}"
+    assert f"[line {expected}]" in report.text
+    if country_line:
+        [boundary] = [r for r in report.results if "cannot change reference data" in r.message]
+        assert boundary.location == f"line {len(lines)}"

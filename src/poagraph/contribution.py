@@ -25,6 +25,7 @@ import functools
 import hashlib
 import io
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -208,6 +209,7 @@ class Contribution:
     fmt: str
     rows: dict[str, int] = field(default_factory=dict)  #: resource -> CSV row
     cells: dict[int, dict[str, str]] = field(default_factory=dict)  #: CSV row -> column -> text
+    text: str = ""  #: the source text (Turtle and JSON-LD results point at its lines)
     results: list[Result] = field(default_factory=list)  #: problems found while resolving
 
 
@@ -286,6 +288,7 @@ def parse_contribution(
         c = Contribution(parse_jsonld(text, namespace, source), namespace, source, fmt)
     else:
         c = parse_csv(text, namespace, source)
+    c.text = text
     if len(c.triples) > rules()["max_triples"]:
         raise ContributionError(
             f"{len(c.triples)} triples; contributions are limited to {rules()['max_triples']}",
@@ -439,6 +442,33 @@ def _rows(c: Contribution) -> dict[str, int]:
             if isinstance(t.object, ox.NamedNode) and t.object.value.startswith(c.namespace):
                 rows[t.object.value] = min(rows.get(t.object.value, n), n)
     return rows
+
+
+def source_lines(c: Contribution) -> dict[rdflib.term.Node, int]:
+    """The line where each IRI-named resource of a Turtle or JSON-LD contribution is first
+    written as a subject (`<outcome/1> a poa:Outcome`, `country:ETH rdfs:label ...`,
+    `"@id": "outcome/1"`); blank nodes get none, and their results say no line."""
+    found: dict[rdflib.term.Node, int] = {}
+    lines = c.text.splitlines()
+    prefixes = re.findall(r"(?im)^\s*@?prefix\s+([\w-]*):\s*<([^>]*)>", c.text)
+    terms = [(k, v) for k, v in context().items() if isinstance(v, str) and v[-1:] in "/#"]
+    subjects = {t.subject for t in c.triples if isinstance(t.subject, ox.NamedNode)}
+    for subject in subjects:
+        iri = subject.value
+        starts = [f"<{iri}>"] + [
+            f"{p}:{iri[len(ns) :]} " for p, ns in prefixes if iri.startswith(ns)
+        ]
+        ids = [f'"@id": "{iri}"']
+        ids += [f'"@id": "{p}:{iri[len(ns) :]}"' for p, ns in terms if iri.startswith(ns)]
+        if iri.startswith(c.namespace):
+            starts.append(f"<{iri[len(c.namespace) :]}>")
+            ids.append(f'"@id": "{iri[len(c.namespace) :]}"')
+        for n, line in enumerate(lines, start=1):
+            text = line.strip() + " "
+            if text.startswith(tuple(starts)) or any(i in text for i in ids):
+                found[_rd(subject)] = n
+                break
+    return found
 
 
 def csv_location(
@@ -702,6 +732,7 @@ def check(c: Contribution, ref: Reference) -> tuple[ValidationReport, list[ox.Tr
     triples = [*c.triples, *ref.about(mentioned), *ref.class_axioms()]
     shape_results, data = run_shapes(triples, contribution=True, only=own)
     boundary = boundary_results(c, ref, data)
+    lines = source_lines(c) if c.fmt != "csv" else {}
     # A resource the contribution may not describe gets the boundary violation only.
     flagged = {(r.focus, r.path, r.value) for r in c.results}
     refused = {r.focus for r in boundary}
@@ -715,6 +746,8 @@ def check(c: Contribution, ref: Reference) -> tuple[ValidationReport, list[ox.Tr
         if c.fmt == "csv":
             order, where = csv_location(c, r.focus, r.path, r.value)
             r = _replace(r, order=order, location=where)
+        elif (line := lines.get(r.focus)) is not None:
+            r = _replace(r, order=line, location=f"line {line}")
         results.append(r)
     report = ValidationReport(
         results=merge_results(results),

@@ -71,6 +71,12 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _natural(where: str) -> tuple[str, int]:
+    """'row 10' after 'row 9'."""
+    word, _, number = where.partition(" ")
+    return word, int(number) if number.isdigit() else 0
+
+
 def _groups(report: ValidationReport) -> list[tuple[Result, list[Result]]]:
     """Results grouped by resource, in report order."""
     return [
@@ -89,7 +95,7 @@ def to_text(report: ValidationReport) -> str:
     for first, results in _groups(report):
         lines.append("")
         name = first.focus_label or "(unnamed resource)"
-        rows = sorted({r.location.split(",")[0] for r in results if r.location})
+        rows = sorted({r.location.split(",")[0] for r in results if r.location}, key=_natural)
         where = f" [{', '.join(rows)}]" if rows else ""
         lines.append(f"{name}{where}")
         lines.append(f"  {compact(first.focus)}")
