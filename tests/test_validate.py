@@ -120,6 +120,11 @@ def test_format_option_overrides_the_extension(validate, tmp_path):
             "row 1, column 7: unknown column 'colour'",
         ),
         ("missing.csv", b"organisation,country\nIOM,Mali\n", "missing column(s) counted"),
+        (
+            "twice.csv",
+            b"organisation,country,counted,value,source,quote,value\n",
+            "row 1, column 7: column 'value' appears twice",
+        ),
         ("header.csv", b"organisation,country,counted,value,source,quote\n", "no rows"),
         ("empty.ttl", b"", "the file is empty"),
         ("blank.jsonld", b"  \n\n", "the file is empty"),

@@ -386,6 +386,14 @@ def parse_csv(text: str, base: str, source: str) -> Contribution:
             row=1,
             column=header.index(unknown[0]) + 1,
         )
+    repeated = [h for n, h in enumerate(header) if h and h in header[:n]]
+    if repeated:
+        raise ContributionError(
+            f"column {repeated[0]!r} appears twice in the header",
+            source,
+            row=1,
+            column=len(header) - header[::-1].index(repeated[0]),
+        )
     missing = sorted(required - set(header))
     if missing:
         raise ContributionError(
