@@ -534,3 +534,46 @@ def test_results_name_the_line_of_the_resource(ref, fmt):
     if country_line:
         [boundary] = [r for r in report.results if "cannot change reference data" in r.message]
         assert boundary.location == f"line {len(lines)}"
+
+
+def test_terms_of_the_csv_mapping_and_the_context_are_declared():
+    """Every poa: term the CSV template, its column list and the published JSON-LD context
+    use is declared in the ontology."""
+    import re
+
+    import rdflib
+
+    from poagraph.contribution import CSV_TEMPLATE, context
+
+    ontology = rdflib.Graph()
+    for name in ("poa.ttl", "bpoa.ttl"):
+        ontology.parse(paths.ONTOLOGY / name, format="turtle")
+    declared = {str(s) for s in ontology.subjects()}
+    used = {iris.POA + t for t in re.findall(r"poa:([A-Za-z]+)", CSV_TEMPLATE.read_text())}
+    used |= {c["property"] for c in csv_columns() if c["property"].startswith(iris.POA)}
+    for key, value in context().items():
+        if key.startswith("@") or (isinstance(value, str) and value[-1:] in "/#"):
+            continue
+        target = value.get("@id", key) if isinstance(value, dict) else value
+        if ":" not in target:
+            used.add(iris.POA + target)  # a term under @vocab
+    assert len(used) >= 20
+    assert sorted(used - declared) == []
+
+
+def test_quote_checked_against_a_passage_of_the_report(ref):
+    """Evidence may be a passage the graph already holds: the quote is checked against its
+    text as the report has it."""
+    passage = iris.passage("iom-bpoa-review", 37)
+    [text] = [q.object.value for q in ref.db.quads_for_pattern(passage, iris.poa("text"), None)]
+    words = text.split()[3:11]
+    quote = " ".join(words)
+    assert quote in text
+    ok = turtle(outcome={"poa:evidence": f"<{passage.value}>", "poa:quote": json.dumps(quote)})
+    report = validate_contribution(ok, "ttl", reference=ref)
+    assert report.conforms, report.text
+    wrong = json.dumps(quote.replace(words[1], words[1].upper() + "X"))
+    bad = turtle(outcome={"poa:evidence": f"<{passage.value}>", "poa:quote": wrong})
+    report = validate_contribution(bad, "ttl", reference=ref)
+    assert [r.path_label for r in report.violations] == ["quote"]
+    assert "The quote is not in the passage it cites" in report.violations[0].message
