@@ -309,7 +309,15 @@ def test_health_is_503_without_a_store(tmp_path):
 
 # --- every page ------------------------------------------------------------------------------
 
-PAGES = ["/", "/browse/Country", "/query", "/ontology", "/void", "/id/country/AFG"]
+PAGES = [
+    "/",
+    "/browse/Country",
+    "/query",
+    "/ontology",
+    "/void",
+    "/id/country/AFG",
+    "/search?q=afgh",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -363,3 +371,40 @@ def test_query_page_links_each_example_to_its_results(client):
         response = client.get(href.replace("&amp;", "&"))
         assert response.status_code == 200, href
         assert response.mimetype == "application/sparql-results+json"
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+def test_search_finds_resources_by_any_label_word(client, store):
+    body = client.get("/search?q=afgh&format=json").get_json()
+    found = {item["iri"] for item in body["items"]}
+    # every resource of ours with a label containing "afgh", computed from the store
+    expected = {
+        q.subject.value
+        for q in store
+        if q.subject.value.startswith("https://w3id.org/poagraph/id/")
+        and q.predicate.value
+        in (
+            "http://www.w3.org/2000/01/rdf-schema#label",
+            "http://www.w3.org/2004/02/skos/core#prefLabel",
+        )
+        and "afgh" in q.object.value.casefold()
+    }
+    assert expected and found == expected
+    assert body["total"] == len(expected)
+
+
+def test_search_by_acronym_puts_the_exact_match_first(client):
+    items = client.get("/search?q=RQA&format=json").get_json()["items"]
+    assert items[0]["href"] == "/id/programme/rqa"
+    assert items[0]["label"] == "Return of Qualified Afghans"
+
+
+def test_search_text_is_escaped_and_bounded(client):
+    html = client.get("/search?q=%3Cscript%3Ex", headers=BROWSER).get_data(as_text=True)
+    assert "<script>x" not in html and "&lt;script&gt;x" in html
+    response = client.get("/search?q=" + "a" * 201, headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    empty = client.get("/search", headers=BROWSER)
+    assert empty.status_code == 200 and 'name="q"' in empty.get_data(as_text=True)

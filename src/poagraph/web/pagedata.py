@@ -62,6 +62,8 @@ def local_href(iri: str) -> str:
         return "/id/" + iri[len(iris.ID) :]
     if iri.startswith(iris.POA):
         return "/ontology#" + iri[len(iris.POA) :]
+    if iri == iris.POA.rstrip("#"):  # the ontology itself
+        return "/ontology"
     return iri
 
 

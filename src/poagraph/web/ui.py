@@ -155,6 +155,58 @@ def _instances(class_iri: str) -> list[dict]:
     return sorted(items, key=lambda it: describe._natural(it["label"].lower()))
 
 
+@bp.get("/search")
+def search() -> Response:
+    """Our resources whose label, acronym or code contains every word of `q`."""
+    offered = [twins.HTML, JSON]
+    media = twins.negotiate(offered)
+    q = request.args.get("q", "").strip()
+    if len(q) > 200:
+        abort(400, "the search text is limited to 200 characters")
+    hits = _search(q) if q else []
+    alternates = twins.twins("/search", offered, **({"q": q} if q else {}))
+    if media == JSON:
+        response = jsonify({"q": q, "total": len(hits), "items": hits[:PAGE_SIZE]})
+    else:
+        response = Response(
+            render_template(
+                "search.html", q=q, items=hits[:PAGE_SIZE], total=len(hits), alternates=alternates
+            )
+        )
+    return twins.finish(response, alternates, media)
+
+
+def _search(q: str) -> list[dict]:
+    words = q.casefold().split()
+    found: dict[str, dict] = {}
+    for row in pagedata.select("labels"):
+        iri = row["s"].value
+        item = found.setdefault(iri, {"labels": [], "texts": set(), "classes": set()})
+        item["labels"].append((row["labelProp"], row["label"]))
+        item["texts"].add(row["label"].value.casefold())
+        if "class" in row:
+            item["classes"].add(row["class"].value)
+    hits = []
+    for iri, item in found.items():
+        text = " | ".join(sorted(item["texts"]))
+        if all(word in text for word in words):
+            label = describe.best_label(
+                [(p, lbl) for p, lbl in item["labels"] if p.value in describe.LABEL_PROPERTIES]
+            ) or describe.best_label(item["labels"])
+            exact = any(t == q.casefold() for t in item["texts"])
+            hits.append(
+                {
+                    "iri": iri,
+                    "href": pagedata.local_href(iri),
+                    "label": label,
+                    "classes": sorted(describe.curie(c) for c in item["classes"]),
+                    "_rank": (not exact, len(label or ""), (label or "").casefold()),
+                }
+            )
+    hits.sort(key=lambda h: h.pop("_rank"))
+    return hits
+
+
 @bp.get("/query")
 def query_page() -> Response:
     """YASGUI on our /sparql, with one tab per example query of queries/."""
