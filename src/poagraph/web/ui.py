@@ -227,6 +227,7 @@ def query_page() -> Response:
             endpoint=endpoint,
             id_base=iris.ID,
             ontology_base=iris.POA,
+            prefixes={**describe.PREFIXES, "id": iris.ID},
             alternates=alternates,
         )
         response = Response(page)

@@ -11,6 +11,8 @@
   Yasgui.Yasqe.defaults.autocompleters = Yasgui.Yasqe.defaults.autocompleters.filter(
     function (name) { return offline.indexOf(name) >= 0; }
   );
+  // results show IRIs with the prefixes people use here (poa:Country, xsd:integer)
+  Yasgui.Yasr.defaults.prefixes = config.prefixes;
   var yasgui = new Yasgui(document.getElementById("yasgui"), {
     requestConfig: { endpoint: config.endpoint, method: "POST" },
     copyEndpointOnNewTab: true,
