@@ -256,6 +256,12 @@ def test_browsing_from_home_to_a_resource_stays_on_loopback(browser, server):
     assert browser.find_elements(By.CSS_SELECTOR, "section.evidence mark")
     browser.get(f"{server}/ontology")
     assert browser.find_element(By.ID, "Country").is_displayed()
+    # the search box in the header finds a country by its name
+    box = browser.find_element(By.CSS_SELECTOR, "header form.search input[name=q]")
+    box.send_keys("Afghanistan\n")
+    _wait(browser, lambda d: "/search" in d.current_url)
+    browser.find_element(By.CSS_SELECTOR, "ul.browse li a").click()
+    _wait(browser, lambda d: urlsplit(d.current_url).path == local(AFG))
     _assert_loopback_only(_network(browser))
 
 
