@@ -341,3 +341,22 @@ def test_pages_revalidate_with_etags(client):
     assert again.get_data() == b""
     turtle = client.get(local(AFG), headers={"Accept": "text/turtle"})
     assert turtle.headers["ETag"] != etag  # each representation has its own
+
+
+def test_report_page_lists_its_passages_in_reading_order(built_client, built):
+    report = ID + "report/iom-bpoa-review"
+    html = page_section(_html(built_client, local(report)), "contents")
+    passages = [
+        (
+            int(
+                next(
+                    built.quads_for_pattern(q.subject, NamedNode(POA + "startOffset"), None)
+                ).object.value
+            ),
+            q.subject.value,
+        )
+        for q in built.quads_for_pattern(None, NamedNode(POA + "inReport"), NamedNode(report), None)
+    ]
+    assert len(passages) > 50
+    positions = [html.index(f'href="{local(iri)}"') for _, iri in sorted(passages)]
+    assert positions == sorted(positions)  # every passage, in the order of the text

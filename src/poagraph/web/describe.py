@@ -383,3 +383,64 @@ def outcomes_of(iri: str) -> list[OutcomeRow]:
             quote=row["quote"].value if "quote" in row else None,
         )
     return sorted(rows.values(), key=lambda r: _natural(r.outcome.term.value))
+
+
+@dataclass
+class ContentsPassage:
+    passage: Value
+    snippet: str
+    places: list[Value]
+    footnote: str | None = None
+
+
+@dataclass
+class ContentsAction:
+    action: Value | None
+    passages: list[ContentsPassage] = field(default_factory=list)
+
+
+@dataclass
+class ContentsCommitment:
+    commitment: Value | None
+    actions: list[ContentsAction] = field(default_factory=list)
+
+
+def report_contents(report: str) -> list[ContentsCommitment]:
+    """The report's passages in reading order, under their commitment and action."""
+    passages: dict[str, dict] = {}
+    for row in pagedata.select("report-contents", s=report):
+        item = passages.setdefault(row["passage"].value, {"row": row, "places": {}})
+        if "place" in row:
+            label = row["placeLabel"].value if "placeLabel" in row else None
+            item["places"][row["place"]] = label
+    contents: list[ContentsCommitment] = []
+    def reading_order(kv: tuple[str, dict]) -> tuple:
+        start = kv[1]["row"].get("start")
+        return (int(start.value) if start else float("inf"), _natural(kv[0]))
+
+    for iri, item in sorted(passages.items(), key=reading_order):
+        row = item["row"]
+        addressed = _value(row, "addressed", "addressedLabel")
+        commitment = _value(row, "commitment", "commitmentLabel")
+        if commitment is None and addressed is not None:  # text under a commitment heading
+            commitment, addressed = addressed, None
+        if not contents or contents[-1].commitment != commitment:
+            contents.append(ContentsCommitment(commitment))
+        actions = contents[-1].actions
+        if not actions or actions[-1].action != addressed:
+            actions.append(ContentsAction(addressed))
+        actions[-1].passages.append(
+            ContentsPassage(
+                passage=Value(Term("uri", iri), passage_label(iri)),
+                snippet=row["snippet"].value if "snippet" in row else "",
+                places=[Value(p, label) for p, label in item["places"].items()],
+                footnote=row["footnote"].value if "footnote" in row else None,
+            )
+        )
+    return contents
+
+
+def _value(row: dict[str, Term], node: str, label: str) -> Value | None:
+    if node not in row:
+        return None
+    return Value(row[node], row[label].value if label in row else None)

@@ -22,6 +22,7 @@ OFFERED = [twins.HTML, *twins.RDF_TWINS]
 COUNTRY = iris.POA + "Country"
 PROGRAMME = iris.POA + "Programme"
 PASSAGE = iris.POA + "Passage"
+REPORT = iris.POA + "Report"
 FACTS = {iris.POA + "Outcome", PROGRAMME, iris.POA + "Event"}
 
 
@@ -74,5 +75,6 @@ def _page(iri: str, alternates: list[twins.Twin]) -> dict:
         "passage_text": passage_text,
         "programmes": describe.programmes_in(iri) if COUNTRY in types else None,
         "outcomes": describe.outcomes_of(iri) if {COUNTRY, PROGRAMME} & set(types) else None,
+        "contents": describe.report_contents(iri) if REPORT in types else None,
         "alternates": alternates,
     }
