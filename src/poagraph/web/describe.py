@@ -414,6 +414,7 @@ def report_contents(report: str) -> list[ContentsCommitment]:
             label = row["placeLabel"].value if "placeLabel" in row else None
             item["places"][row["place"]] = label
     contents: list[ContentsCommitment] = []
+
     def reading_order(kv: tuple[str, dict]) -> tuple:
         start = kv[1]["row"].get("start")
         return (int(start.value) if start else float("inf"), _natural(kv[0]))
