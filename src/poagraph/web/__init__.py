@@ -28,7 +28,7 @@ JSON when they parse, e.g. ``POAGRAPH_IN_MEMORY=false``; then the ``config`` dic
 ``CACHE_ENTRIES``
     Results kept in the per-process LRU cache, keyed by query, dataset, media type and store
     version (default 2048; 0 disables). ``CACHE_MAX_BYTES`` (default 1 MiB): larger results
-    are not cached.
+    are not cached. ``CACHE_TOTAL_BYTES`` (default 64 MiB): the most a cache holds.
 
 Other modules find the query service through :func:`poagraph.web.executor.get_executor`.
 """
@@ -56,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         EXECUTORS=2,
         CACHE_ENTRIES=2048,
         CACHE_MAX_BYTES=1024 * 1024,
+        CACHE_TOTAL_BYTES=64 * 1024 * 1024,
     )
     app.config.from_prefixed_env("POAGRAPH")
     if config:

@@ -205,37 +205,53 @@ class Executor:
 
 
 class ResultCache:
-    """A thread-safe LRU of serialized results, bounded in entries and entry size."""
+    """A thread-safe LRU of serialized results, bounded in entries, entry size and total bytes."""
 
-    def __init__(self, entries: int, max_bytes: int):
+    def __init__(self, entries: int, max_bytes: int, total_bytes: int = 64 * 1024 * 1024):
         self.entries = entries
         self.max_bytes = max_bytes
-        self._data: OrderedDict[Any, Any] = OrderedDict()
+        self.total_bytes = total_bytes
+        self._data: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self._size = 0
         self._lock = threading.Lock()
 
     def get(self, key: Any) -> Any:
         if self.entries <= 0:
             return None
         with self._lock:
-            outcome = self._data.get(key)
-            if outcome is not None:
-                self._data.move_to_end(key)
-            return outcome
+            item = self._data.get(key)
+            if item is None:
+                return None
+            self._data.move_to_end(key)
+            return item[0]
 
     def put(self, key: Any, outcome: Any, size: int | None = None) -> None:
         """Keep `outcome` (an Outcome, or anything with its `size` given)."""
         size = len(outcome.body) if size is None else size
-        if self.entries <= 0 or size > self.max_bytes:
+        if self.entries <= 0 or size > self.max_bytes or size > self.total_bytes:
             return
         with self._lock:
-            self._data[key] = outcome
-            self._data.move_to_end(key)
-            while len(self._data) > self.entries:
-                self._data.popitem(last=False)
+            old = self._data.pop(key, None)
+            if old is not None:
+                self._size -= old[1]
+            self._data[key] = (outcome, size)
+            self._size += size
+            while len(self._data) > self.entries or self._size > self.total_bytes:
+                _, (_, evicted) = self._data.popitem(last=False)
+                self._size -= evicted
+
+    @property
+    def size(self) -> int:
+        """Bytes held."""
+        return self._size
+
+    def __len__(self) -> int:
+        return len(self._data)
 
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self._size = 0
 
 
 def store_version(path: str) -> str:
@@ -312,11 +328,19 @@ def init_app(app: Flask) -> None:
     atexit.register(executor.close)
     app.extensions[_EXTENSION] = QueryService(
         executor=executor,
-        cache=ResultCache(int(config["CACHE_ENTRIES"]), int(config["CACHE_MAX_BYTES"])),
-        responses=ResultCache(int(config["CACHE_ENTRIES"]), int(config["CACHE_MAX_BYTES"])),
+        cache=_cache(config),
+        responses=_cache(config),
         file_version=store_version(config["STORE"]),
         timeout_s=float(config["QUERY_TIMEOUT_S"]),
         max_rows=int(config["MAX_ROWS"]),
+    )
+
+
+def _cache(config) -> ResultCache:
+    return ResultCache(
+        int(config["CACHE_ENTRIES"]),
+        int(config["CACHE_MAX_BYTES"]),
+        int(config["CACHE_TOTAL_BYTES"]),
     )
 
 
