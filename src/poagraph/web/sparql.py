@@ -311,7 +311,6 @@ def _sd_triples(endpoint: str) -> list[Triple]:
         Triple(service, sd("endpoint"), NamedNode(endpoint)),
         Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
         Triple(service, sd("feature"), sd("UnionDefaultGraph")),
-        Triple(service, sd("feature"), sd("BasicFederatedQuery")),
         Triple(service, sd("defaultDataset"), dataset),
         Triple(dataset, RDF_TYPE, sd("Dataset")),
         Triple(dataset, sd("defaultGraph"), default_graph),
@@ -325,6 +324,8 @@ def _sd_triples(endpoint: str) -> list[Triple]:
             ),
         ),
     ]
+    if current_app.config["FEDERATION"]:
+        triples.append(Triple(service, sd("feature"), sd("BasicFederatedQuery")))
     for name in _SD_FORMATS.values():
         triples.append(Triple(service, sd("resultFormat"), NamedNode(FORMATS_NS + name)))
     for graph in _named_graphs():
