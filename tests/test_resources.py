@@ -360,3 +360,33 @@ def test_report_page_lists_its_passages_in_reading_order(built_client, built):
     assert len(passages) > 50
     positions = [html.index(f'href="{local(iri)}"') for _, iri in sorted(passages)]
     assert positions == sorted(positions)  # every passage, in the order of the text
+
+
+# --- named graphs -----------------------------------------------------------------------------
+
+
+def test_graph_iri_dereferences_to_its_triples(client, sample):
+    graph = "https://w3id.org/poagraph/graph/vocab"
+    response = client.get("/graph/vocab", headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200
+    got = {str(t) for t in parse(response.get_data(), format=RdfFormat.N_TRIPLES)}
+    expected = {str(q.triple) for q in sample.quads_for_pattern(None, None, None, NamedNode(graph))}
+    assert got == expected
+    html = _html(client, "/graph/vocab")
+    assert f"{len(expected):,} triples" in html
+    assert 'href="/id/country/AFG"' not in html  # a summary, not a dump
+    assert client.get("/graph/nothing", headers={"Accept": "application/json"}).status_code == 404
+
+
+def test_home_and_void_link_the_graphs(client):
+    home = _html(client, "/")
+    assert '<a href="/graph/vocab">' in home
+    void = rdflib.Graph().parse(
+        data=client.get("/void", headers={"Accept": "text/turtle"}).get_data(as_text=True),
+        format="turtle",
+    )
+    dumps = {str(o) for o in void.objects(None, rdflib.URIRef("http://rdfs.org/ns/void#dataDump"))}
+    assert "http://localhost/graph/vocab?format=nt" in dumps
+    for dump in dumps:
+        response = client.get(dump.removeprefix("http://localhost"))
+        assert response.status_code == 200 and response.mimetype == "application/n-triples"

@@ -77,7 +77,7 @@ def test_home_page_shows_counts_and_browse_links(client, store):
             card = rf'<a href="/browse/{name}">[^<]+</a>\s*<span class="n">{n}</span>'
             assert re.search(card, html), name
     for graph, n in _per_graph(store).items():
-        assert re.search(rf"<code>{re.escape(graph)}</code></td><td>{n:,}</td>", html)
+        assert re.search(rf"<code>{re.escape(graph)}</code></a></td><td>{n:,}</td>", html)
     assert '<link rel="alternate" type="application/json" href="/?format=json"' in html
     assert '<link rel="alternate" type="text/turtle" href="/void"' in html
 

@@ -64,6 +64,8 @@ def local_href(iri: str) -> str:
         return "/ontology#" + iri[len(iris.POA) :]
     if iri == iris.POA.rstrip("#"):  # the ontology itself
         return "/ontology"
+    if iri.startswith(iris.GRAPH):
+        return "/graph/" + iri[len(iris.GRAPH) :]
     return iri
 
 

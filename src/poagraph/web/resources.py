@@ -13,6 +13,7 @@ from pyoxigraph import NamedNode
 
 from poagraph import iris
 from poagraph.web import describe, pagedata, twins
+from poagraph.web.sparql import TRUNCATED
 
 bp = Blueprint("resources", __name__)
 
@@ -43,6 +44,41 @@ def resource(rest: str) -> Response:
     else:
         outcome = pagedata.construct("describe", media, s=iri)
         response = Response(outcome.body, content_type=outcome.content_type)
+    return twins.finish(response, alternates, media)
+
+
+@bp.get("/graph/<path:rest>")
+def graph(rest: str) -> Response:
+    """A named graph https://w3id.org/poagraph/graph/{rest}: a summary page for browsers,
+    its triples (a read-only dump) for RDF clients."""
+    iri = iris.GRAPH + rest
+    try:
+        NamedNode(iri)
+    except ValueError:  # not an IRI: no graph can have this name
+        abort(404, f"no graph {iri}")
+    media = twins.negotiate(OFFERED)
+    if not pagedata.ask("graph-exists", g=iri):
+        abort(404, f"no graph {iri} in the store")
+    alternates = twins.twins(request.path, OFFERED)
+    if media == twins.HTML:
+        count = pagedata.select("graph-count", g=iri)
+        classes = [
+            {"class": describe.Value(row["class"], _text(row, "label")), "count": row["n"]}
+            for row in pagedata.select("graph-classes", g=iri)
+        ]
+        page = render_template(
+            "graph.html",
+            iri=iri,
+            triples=pagedata.number(count[0]["n"]) if count else 0,
+            classes=classes,
+            alternates=alternates,
+        )
+        response = Response(page)
+    else:
+        outcome = pagedata.construct("graph-dump", media, g=iri)
+        response = Response(outcome.body, content_type=outcome.content_type)
+        if outcome.truncated:  # the endpoint's row cap: say so, as /sparql does
+            response.headers[TRUNCATED] = "true"
     return twins.finish(response, alternates, media)
 
 
@@ -78,3 +114,7 @@ def _page(iri: str, alternates: list[twins.Twin]) -> dict:
         "contents": describe.report_contents(iri) if REPORT in types else None,
         "alternates": alternates,
     }
+
+
+def _text(row: dict, var: str) -> str | None:
+    return row[var].value if var in row else None

@@ -56,7 +56,11 @@ def home() -> Response:
     alternates = [*twins.twins("/", offered), twins.Twin("/void", "text/turtle", "VoID")]
     classes = _class_counts()
     graphs = [
-        {"graph": row["g"].value, "triples": pagedata.number(row["n"])}
+        {
+            "graph": row["g"].value,
+            "href": pagedata.local_href(row["g"].value),
+            "triples": pagedata.number(row["n"]),
+        }
         for row in pagedata.select("graph-counts")
     ]
     if media == JSON:

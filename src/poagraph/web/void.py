@@ -65,6 +65,7 @@ def triples(endpoint_url: str) -> list[Triple]:
         Triple(DATASET, _v("exampleResource"), iris.country("AFG")),
     ]
     out += [Triple(DATASET, _v("feature"), NamedNode(FORMATS + f)) for f in FEATURES]
+    site = endpoint_url.rsplit("/", 1)[0]  # where this server answers
 
     total = pagedata.number(pagedata.select("triple-count")[0].get("n"))
     entities = pagedata.select("entity-counts")[0]
@@ -99,6 +100,9 @@ def triples(endpoint_url: str) -> list[Triple]:
             Triple(graph, _v("triples"), _count(pagedata.number(row["n"]))),
             Triple(graph, _v("sparqlEndpoint"), NamedNode(endpoint_url)),
         ]
+        if graph.value.startswith(iris.GRAPH):  # each of our graphs can be downloaded
+            dump = f"{site}/graph/{graph.value[len(iris.GRAPH) :]}?format=nt"
+            out.append(Triple(graph, _v("dataDump"), NamedNode(dump)))
     out += _linksets()
     return out
 
