@@ -213,6 +213,11 @@ def assert_error(r: requests.Response, status: int) -> dict:
     return body
 
 
+@pytest.mark.parametrize("query", ["CLEAR XYZ", "", "PREFIX ex: <http://example.org/>"])
+def test_text_that_is_neither_query_nor_update_is_400(endpoint: str, query: str) -> None:
+    assert_error(requests.get(endpoint, params={"query": query}, timeout=30), 400)
+
+
 def test_syntax_error_is_400_with_the_parser_position(endpoint: str) -> None:
     body = assert_error(
         requests.get(endpoint, params={"query": "SELECT * WHERE { ?s ?p }"}, timeout=30), 400
@@ -235,8 +240,16 @@ def test_unknown_content_type_is_415(endpoint: str) -> None:
         lambda e: requests.post(
             e, data=b"CLEAR ALL", headers={"Content-Type": "application/sparql-update"}, timeout=30
         ),
+        # an update sent where a query belongs is still an update, not a syntax error
+        lambda e: requests.get(e, params={"query": "DELETE WHERE { ?s ?p ?o }"}, timeout=30),
+        lambda e: requests.post(
+            e,
+            data=b"PREFIX ex: <http://example.org/> INSERT DATA { ex:a ex:b 1 }",
+            headers={"Content-Type": "application/sparql-query"},
+            timeout=30,
+        ),
     ],
-    ids=["get", "form", "direct"],
+    ids=["get", "form", "direct", "as-query-get", "as-query-direct"],
 )
 def test_updates_are_403(endpoint: str, send) -> None:
     assert_error(send(endpoint), 403)

@@ -105,6 +105,27 @@ _STRINGS_AND_IRIS = re.compile(
 _FROM = re.compile(r"\bFROM\b", re.IGNORECASE)
 
 
+READ_ONLY_UPDATE = (
+    "this is a SPARQL Update, sent as a query: the endpoint is read-only and runs queries only"
+)
+
+
+def is_update(text: str) -> bool:
+    """True when `text` is a SPARQL Update request with at least one operation.
+
+    pyoxigraph can only parse an update by running it, so rdflib's parser (no execution,
+    hence no LOAD fetching anything) decides; it runs only for text that failed as a query.
+    """
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        parsed = parseUpdate(text)
+    except ParseException:  # not an update either: the query's syntax error stands
+        return False
+    return "request" in parsed  # ParseResults: a named result, not a token
+
+
 def has_dataset_clause(query: str) -> bool:
     """True when the query names its own dataset (FROM / FROM NAMED), outside strings."""
     return bool(_FROM.search(_STRINGS_AND_IRIS.sub(" ", query)))
@@ -162,6 +183,8 @@ def _query(store: Store, job: Job, kwargs: dict):
     try:
         return store.query(job.query, **kwargs)
     except SyntaxError as exc:
+        if is_update(job.query):
+            raise QueryError(403, READ_ONLY_UPDATE) from exc
         raise QueryError(400, f"SPARQL syntax error: {exc}") from exc
     except ValueError as exc:  # e.g. an invalid IRI in default-graph-uri
         raise QueryError(400, str(exc)) from exc
