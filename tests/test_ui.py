@@ -410,3 +410,25 @@ def test_search_text_is_escaped_and_bounded(client):
     assert response.status_code == 400
     empty = client.get("/search", headers=BROWSER)
     assert empty.status_code == 200 and 'name="q"' in empty.get_data(as_text=True)
+
+
+# --- OpenAPI --------------------------------------------------------------------------------
+
+
+def _shape(route: str) -> str:
+    """/id/<path:rest> and /id/{path} both become /id/{}."""
+    return re.sub(r"<[^>]+>|\{[^}]+\}", "{}", route)
+
+
+def test_openapi_documents_every_page_route(client):
+    doc = client.get("/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    documented = {_shape(p) for p in doc["paths"]}
+    routes = {
+        _shape(rule.rule)
+        for rule in client.application.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in ("ui", "resources")
+    }
+    assert len(routes) >= 11
+    assert routes <= documented, routes - documented
+    assert documented <= routes, documented - routes  # nothing documented that is not served

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
+from pathlib import Path
 
+import yaml
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from pyoxigraph import RdfFormat, parse, serialize
 
@@ -274,6 +277,19 @@ def void_description() -> Response:
         body = void.serialized(endpoint, RDF_FORMATS[media])
         response = Response(body, content_type=f"{media}; charset=utf-8")
     return twins.finish(response, alternates, media)
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI description of the routes besides /sparql (static/openapi.yaml)."""
+    path = Path(current_app.static_folder or "") / "openapi.yaml"
+    return jsonify(_openapi(str(path), path.stat().st_mtime_ns))
+
+
+@lru_cache(maxsize=2)
+def _openapi(path: str, _mtime: int) -> dict:
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f)
 
 
 @bp.get("/health")
