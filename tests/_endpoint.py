@@ -57,20 +57,24 @@ class Server:
 
     def query_worker_pids(self) -> set[int]:
         """PIDs of the server's query worker processes (same process group), from /proc."""
-        pids = set()
+        return {pid for pid, cmdline in self._group() if b"poagraph.web.worker" in cmdline}
+
+    def web_pids(self) -> set[int]:
+        """PIDs of gunicorn's processes (the arbiter and its web workers)."""
+        return {pid for pid, cmdline in self._group() if b"serve" in cmdline}
+
+    def _group(self) -> list[tuple[int, list[bytes]]]:
+        found = []
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
             try:
-                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-                if (
-                    b"poagraph.web.worker" in cmdline
-                    and os.getpgid(int(entry.name)) == self.process.pid
-                ):
-                    pids.add(int(entry.name))
+                if os.getpgid(int(entry.name)) == self.process.pid:
+                    cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+                    found.append((int(entry.name), cmdline))
             except (OSError, ProcessLookupError):  # the process ended while we looked
                 continue
-        return pids
+        return found
 
 
 @contextmanager

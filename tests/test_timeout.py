@@ -112,3 +112,38 @@ def test_two_runaways_do_not_block_a_simple_query(server) -> None:
     for thread in runaways:
         thread.join()
     assert [results[f"r{i}"][0].status_code for i in range(2)] == [503, 503]
+
+
+def test_query_workers_die_with_their_web_process(tmp_path) -> None:
+    """Regression: a worker busy with a runaway query must not outlive a killed server."""
+    import os
+    import signal
+
+    path = tmp_path / "store"
+    store = Store(str(path))
+    for i in range(400):
+        store.add(Quad(NamedNode(f"{EX}s/{i}"), NamedNode(EX + "p"), Literal(str(i))))
+    store.flush()
+    del store
+    aborted = []
+
+    def runaway() -> None:
+        try:
+            requests.get(server.base + "/sparql", params={"query": RUNAWAY}, timeout=60)
+        except requests.ConnectionError:  # expected: we kill the server under it
+            aborted.append(True)
+
+    with server_process(path, timeout_s=600) as server:
+        thread = threading.Thread(target=runaway, daemon=True)
+        thread.start()
+        time.sleep(1.0)  # the runaway is now running in a worker
+        workers = server.query_worker_pids()
+        assert workers
+        for pid in server.web_pids():
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while server.query_worker_pids() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert server.query_worker_pids() == set()
+        thread.join(timeout=30)
+        assert aborted == [True]

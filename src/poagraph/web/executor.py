@@ -149,14 +149,18 @@ class Executor:
             self._spawn_async(limit=self.size)
 
     def close(self) -> None:
-        """Stop every worker (at exit)."""
+        """Stop every worker (at exit). Workers also exit by themselves when we are gone."""
         self._closed = True
         with self._lock:
             workers = list(self._workers)
             self._workers.clear()
         for worker in workers:
-            worker.process.kill()
-            worker.process.wait()
+            try:
+                if worker.process.poll() is None:
+                    worker.process.kill()
+            except (ProcessLookupError, SystemExit, KeyboardInterrupt):
+                # gunicorn's quit handler may fire during shutdown: the rest still exit alone
+                continue
 
     # -- running queries -----------------------------------------------------------------------
 

@@ -8,7 +8,10 @@ answers pickled Jobs with pickled Outcomes until the socket closes. A plain subp
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -30,8 +33,18 @@ def open_store(path: str, in_memory: bool):
     return memory
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Exit as soon as the web process is gone, even in the middle of a query."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
 def serve(conn: Connection, store_path: str, in_memory: bool) -> None:
     """Open the store once, then answer jobs until the pipe closes."""
+    # pyoxigraph releases the GIL while it evaluates, so this thread runs during queries
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     try:
         store = open_store(store_path, in_memory)
     except Exception as exc:  # report any failure to open to the parent, which logs it
@@ -55,5 +68,7 @@ def serve(conn: Connection, store_path: str, in_memory: bool) -> None:
 
 
 if __name__ == "__main__":
+    # Ctrl-C in a terminal reaches the whole process group: the web process shuts us down
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     fd, store_path, in_memory = sys.argv[1:4]
     serve(Connection(int(fd)), store_path, in_memory == "1")
