@@ -272,6 +272,19 @@ def test_oversize_body_is_413(endpoint: str) -> None:
     assert_error(r, 413)
 
 
+def test_bad_graph_iri_is_400(endpoint: str) -> None:
+    params = {"query": "ASK {}", "default-graph-uri": "not an iri"}
+    body = assert_error(requests.get(endpoint, params=params, timeout=30), 400)
+    assert "default-graph-uri" in body["error"]
+
+
+def test_head_is_get_without_a_body(endpoint: str) -> None:
+    r = requests.head(endpoint, params={"query": LABELS, "format": "csv"}, timeout=30)
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("text/csv")
+    assert r.content == b""
+
+
 def test_bad_timeout_parameter_is_400(endpoint: str) -> None:
     assert_error(
         requests.get(endpoint, params={"query": "ASK {}", "timeout": "soon"}, timeout=30), 400

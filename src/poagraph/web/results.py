@@ -140,12 +140,14 @@ def execute(store: Store, job: Job) -> Outcome:
     """Evaluate `job` on `store` and serialize the result in the negotiated format."""
     kwargs: dict = {"base_iri": job.base_iri}
     if job.bindings:
-        kwargs["substitutions"] = {Variable(name): NamedNode(iri) for name, iri in job.bindings}
+        kwargs["substitutions"] = {
+            Variable(name): _iri(iri, f"value of ?{name}") for name, iri in job.bindings
+        }
     if job.default_graphs or job.named_graphs:
         # the protocol's dataset replaces the query's FROM / FROM NAMED (SPARQL 1.1 Protocol
         # 2.1.4): graphs it does not list are out of the dataset
-        kwargs["default_graph"] = [NamedNode(g) for g in job.default_graphs]
-        kwargs["named_graphs"] = [NamedNode(g) for g in job.named_graphs]
+        kwargs["default_graph"] = [_iri(g, "default-graph-uri") for g in job.default_graphs]
+        kwargs["named_graphs"] = [_iri(g, "named-graph-uri") for g in job.named_graphs]
     elif not has_dataset_clause(job.query):
         kwargs["use_default_graph_as_union"] = True
     result = _query(store, job, kwargs)
@@ -177,6 +179,13 @@ def execute(store: Store, job: Job) -> Outcome:
     prefixes = PREFIXES if fmt in (RdfFormat.TURTLE, RdfFormat.TRIG) else None
     body = serialize(triples, format=fmt, prefixes=prefixes)
     return Outcome(content_type=_ctype(media), body=body, truncated=truncated)
+
+
+def _iri(value: str, what: str) -> NamedNode:
+    try:
+        return NamedNode(value)
+    except ValueError as exc:
+        raise QueryError(400, f"{what}: {value!r} is not an absolute IRI ({exc})") from exc
 
 
 def _query(store: Store, job: Job, kwargs: dict):

@@ -12,6 +12,7 @@ import re
 
 from flask import Blueprint, Response, abort, current_app, redirect, request
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
+from werkzeug.datastructures import MultiDict
 
 from poagraph.web import negotiation
 from poagraph.web.executor import ExecutorUnavailable, QueryTimeout, get_executor
@@ -102,7 +103,7 @@ class _Params:
 
 
 def _parameters() -> _Params:
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _Params(request.args)
     mimetype = request.mimetype
     if mimetype == FORM:
@@ -117,8 +118,6 @@ def _parameters() -> _Params:
             abort(400, f"the query body is not valid UTF-8: {exc}")
         if request.args.getlist("query"):
             abort(400, "a query in the body and in the URL: send exactly one")
-        from werkzeug.datastructures import MultiDict
-
         return _Params(request.args, MultiDict([("query", text)]))
     if mimetype == SPARQL_UPDATE:
         abort(403, READ_ONLY)
