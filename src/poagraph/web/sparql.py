@@ -201,7 +201,7 @@ def _response(outcome, etag: str | None, status: int = 200) -> Response:
 class ResponseCache:
     """WSGI middleware answering repeated GET /sparql requests from memory, before Flask.
 
-    The key is the raw request (path, query string, Accept) plus the store version; only
+    The key is the raw request (path, query string, Accept, Host) and the store version; only
     responses the view marked cacheable (200 with an ETag) are kept, with all their headers,
     so a hit is byte-identical to what Flask sent. A matching If-None-Match gets 304. This
     skips routing, parsing and negotiation: a hit costs a dictionary lookup.
@@ -222,6 +222,7 @@ class ResponseCache:
             environ.get("PATH_INFO"),
             environ.get("QUERY_STRING", ""),
             environ.get("HTTP_ACCEPT", ""),
+            environ.get("HTTP_HOST", ""),  # relative IRIs resolve against the endpoint URL
         )
         hit = service.responses.get(key)
         if hit is not None:
