@@ -285,6 +285,14 @@ def test_head_is_get_without_a_body(endpoint: str) -> None:
     assert r.content == b""
 
 
+def test_long_get_queries_pass_and_oversize_ones_are_413(endpoint: str) -> None:
+    """Regression: gunicorn's default 4 KB request line would refuse long GET queries."""
+    long_query = "ASK {} # " + "x" * 20_000
+    assert requests.get(endpoint, params={"query": long_query}, timeout=30).status_code == 200
+    huge_query = "ASK {} # " + "x" * (2 * 1024 * 1024)
+    assert_error(requests.get(endpoint, params={"query": huge_query}, timeout=30), 413)
+
+
 def test_bad_timeout_parameter_is_400(endpoint: str) -> None:
     assert_error(
         requests.get(endpoint, params={"query": "ASK {}", "timeout": "soon"}, timeout=30), 400
