@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -42,3 +44,31 @@ def free_port() -> Callable[[], int]:
             return s.getsockname()[1]
 
     return pick
+
+
+@pytest.fixture
+def store_holder() -> Iterator[Callable[[Path], None]]:
+    """Hold an on-disk store open in another process (its RocksDB lock) until the test ends."""
+    holders: list[subprocess.Popen] = []
+
+    def hold(path: Path) -> None:
+        holder = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import pyoxigraph, sys; s = pyoxigraph.Store(sys.argv[1]);"
+                " print('ready', flush=True); sys.stdin.read()",
+                str(path),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        holders.append(holder)
+        assert holder.stdout.readline().strip() == "ready"
+
+    yield hold
+    for holder in holders:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+        holder.stdout.close()

@@ -140,26 +140,12 @@ def test_a_failed_build_leaves_the_store_as_it_was(
     assert quads_in(store_copy) == before
 
 
-def test_build_on_a_store_locked_by_another_process(runner: CliRunner, store_copy: Path) -> None:
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import pyoxigraph, sys; s = pyoxigraph.Store(sys.argv[1]);"
-            " print('ready', flush=True); sys.stdin.read()",
-            str(store_copy),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "ready"
-        result = runner.invoke(main, ["build", "--store", str(store_copy)])
-        user_error(result, str(store_copy), "in use by another process")
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=10)
+def test_build_on_a_store_locked_by_another_process(
+    runner: CliRunner, store_copy: Path, store_holder
+) -> None:
+    store_holder(store_copy)
+    result = runner.invoke(main, ["build", "--store", str(store_copy)])
+    user_error(result, str(store_copy), "in use by another process")
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,28 +134,12 @@ def test_read_only_views_share_the_store_with_each_other(tmp_path: Path) -> None
         views[0].extend(country_quads(["NPL"], G1))
 
 
-def test_store_locked_by_another_process_is_a_clear_error(tmp_path: Path) -> None:
+def test_store_locked_by_another_process_is_a_clear_error(tmp_path: Path, store_holder) -> None:
     path = tmp_path / "store"
     store.open_store(path)  # created, then released when the object is dropped
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import pyoxigraph, sys; s = pyoxigraph.Store(sys.argv[1]);"
-            " print('ready', flush=True); sys.stdin.read()",
-            str(path),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "ready"
-        with pytest.raises(store.StoreError, match="in use by another process"):
-            store.open_store(path)
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=10)
+    store_holder(path)
+    with pytest.raises(store.StoreError, match="in use by another process"):
+        store.open_store(path)
 
 
 def test_graph_stats_counts_per_class_and_graph(db) -> None:
