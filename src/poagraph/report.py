@@ -95,8 +95,8 @@ _BLANK_SPLIT = re.compile(r"(?:[ \t]*\r?\n){2,}")
 _COMMITMENT = re.compile(r"^\**\s*Commitment\s+(\d+)\s*[:.\u2013\u2014-]\s*(.+?)\s*\**\s*$", re.I)
 _BULLET = re.compile(r"^(?:[-\u25aa\u2022\u25cf*\u2013]|\d+[.)])\s+")  # - ▪ • ● * – 1.
 _BOLD_BULLET = re.compile(r"^[-\u25aa\u2022\u25cf*\u2013]\s+\*\*")
-_SUPERSCRIPTS = "\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u2070"
-_FOOTNOTE = re.compile(rf"^([{_SUPERSCRIPTS}]+)\s+\S")
+_SUPERSCRIPT_DIGITS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"  # ⁰ to ⁹
+_FOOTNOTE = re.compile(rf"^([{_SUPERSCRIPT_DIGITS}]+)\s+\S")
 _TERMINAL = tuple(".:;!?\u201d\"')")
 _ORGANISATION = re.compile(r"Report\s+on\s+(?:the\s+)?(.+?)\s+contribution", re.I | re.S)
 _HEADING_MAX = 60
@@ -104,10 +104,7 @@ _FUNCTION_WORDS = {"and", "or", "of", "the", "a", "an", "to", "in", "for", "with
 
 
 def _superscript_number(marks: str) -> int:
-    digits = "".join(
-        str("\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079".index(c)) for c in marks
-    )
-    return int(digits)
+    return int(marks.translate(str.maketrans(_SUPERSCRIPT_DIGITS, "0123456789")))
 
 
 @dataclass(frozen=True)
