@@ -278,3 +278,9 @@ def test_another_organisations_report_of_the_same_layout():
         "Bhutan",
     ]
     assert all(d.text[p.start : p.end] == p.text for p in d.passages)
+
+
+def test_a_metadata_slug_that_cannot_name_an_iri_is_refused():
+    with pytest.raises(ReportError, match="lower-case letters, digits and hyphens"):
+        parse_text(HEAD + "Commitment 1: x\n\nText.\n", metadata={"slug": "x> ; DROP ALL ; <y"})
+    assert parse_text(HEAD + "Commitment 1: x\n\nT.\n", metadata={"slug": "a-b2"}).slug == "a-b2"

@@ -271,7 +271,7 @@ def parse_text(text: str, path: str | Path = "<text>", metadata: dict | None = N
             line_of(text, blocks[0].start),
         )
     doc = Document(
-        slug=meta.get("slug") or _slug(path),
+        slug=_checked_slug(meta.get("slug"), path) if meta.get("slug") else _slug(path),
         path=path,
         text=text,
         title=meta.get("title") or title_from_text,
@@ -392,6 +392,17 @@ def _action_title(blocks: list[_Block], i: int) -> tuple[str, int, int, set[int]
         used.add(k)
         j = k + 1
     return _unbold(" ".join(parts)), start, end, used
+
+
+def _checked_slug(slug: object, path: Path) -> str:
+    """The metadata's slug names IRIs and a graph: lower-case letters, digits and hyphens."""
+    if not isinstance(slug, str) or not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug):
+        raise ReportError(
+            f"metadata slug {slug!r} must be lower-case letters, digits and hyphens "
+            "(it becomes part of the report's IRIs)",
+            path,
+        )
+    return slug
 
 
 def _slug(path: Path) -> str:
