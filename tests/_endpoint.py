@@ -88,7 +88,7 @@ def running_server(store: Path, **options) -> Iterator[str]:
 def server_process(
     store: Path,
     *,
-    timeout_s: float = 30,
+    timeout_s: float | None = 30,
     workers: int = 1,
     executors: int = 2,
     env: dict[str, str] | None = None,
@@ -107,14 +107,14 @@ def server_process(
         str(store),
         "--port",
         str(port),
-        "--timeout-s",
-        str(timeout_s),
         "--workers",
         str(workers),
         "--executors",
         str(executors),
         *args,
     ]
+    if timeout_s is not None:  # None: the limit comes from the environment or config file
+        command += ["--timeout-s", str(timeout_s)]
     process = subprocess.Popen(
         command,
         stdout=subprocess.DEVNULL,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -46,3 +47,38 @@ def test_serve_help_lists_the_options() -> None:
     ).stdout
     for option in ("--host", "--port", "--store", "--timeout-s", "--workers"):
         assert option in out
+
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f . ?g ?s ?h }"
+
+
+def test_settings_not_given_as_options_come_from_the_config_file_and_environment(
+    built_store_path: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "poagraph.toml"
+    config.write_text("QUERY_TIMEOUT_S = 60\nMAX_ROWS = 2\n", encoding="utf-8")
+    env = {"POAGRAPH_CONFIG": str(config), "POAGRAPH_QUERY_TIMEOUT_S": "1"}
+    with server_process(built_store_path, timeout_s=None, env=env) as server:
+        rows = requests.get(
+            server.base + "/sparql", params={"query": "SELECT * { ?s ?p ?o }"}, timeout=30
+        )
+        assert rows.headers.get("X-Poagraph-Truncated") == "true"  # MAX_ROWS from the file
+        assert len(rows.json()["results"]["bindings"]) == 2
+        runaway = requests.get(server.base + "/sparql", params={"query": RUNAWAY}, timeout=60)
+        assert runaway.status_code == 503  # the environment's 1 s, not the file's 60 s
+        assert runaway.elapsed.total_seconds() < 20
+
+
+def test_a_broken_config_file_is_a_clear_error(tmp_path: Path) -> None:
+    config = tmp_path / "broken.toml"
+    config.write_text("QUERY_TIMEOUT_S = = 3\n", encoding="utf-8")
+    result = subprocess.run(
+        [*poagraph_command(), "serve", "--store", str(tmp_path / "store")],
+        env={**os.environ, "POAGRAPH_CONFIG": str(config)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "configuration:" in result.stderr and "line 1" in result.stderr
+    assert "Traceback" not in result.stderr

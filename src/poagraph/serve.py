@@ -15,6 +15,7 @@ import click
 from gunicorn.app.base import BaseApplication
 
 from poagraph import paths
+from poagraph.web import load_config
 
 
 class _Gunicorn(BaseApplication):
@@ -63,23 +64,16 @@ def gunicorn_options(
 def run(
     host: str = "127.0.0.1",
     port: int = 8000,
-    store_path: Path | None = None,
-    timeout_s: float = 30.0,
     workers: int | None = None,
     threads: int = 8,
-    executors: int = 2,
-    in_memory: bool = True,
+    **overrides: Any,
 ) -> None:
-    """Serve until interrupted."""
-    store_path = Path(store_path or paths.default_store())
-    app_config = {
-        "STORE": str(store_path),
-        "QUERY_TIMEOUT_S": timeout_s,
-        "EXECUTORS": executors,
-        "IN_MEMORY": in_memory,
-    }
+    """Serve until interrupted; `overrides` are app config keys (STORE, QUERY_TIMEOUT_S, ...)
+    that win over the config file and the environment."""
+    settings = load_config(overrides)
     workers = workers or min(4, os.cpu_count() or 1)
-    _Gunicorn(app_config, gunicorn_options(host, port, workers, threads, timeout_s)).run()
+    timeout_s = float(settings["QUERY_TIMEOUT_S"])
+    _Gunicorn(overrides, gunicorn_options(host, port, workers, threads, timeout_s)).run()
 
 
 def ensure_store(store_path: Path) -> None:
@@ -106,10 +100,9 @@ def ensure_store(store_path: Path) -> None:
 )
 @click.option(
     "--timeout-s",
-    default=30.0,
-    show_default=True,
+    default=None,
     type=click.FloatRange(min=0, min_open=True),
-    help="Per-query time limit; a request's timeout= may lower it.",
+    help="Per-query time limit in seconds [default: 30]; a request's timeout= may lower it.",
 )
 @click.option(
     "--workers",
@@ -120,32 +113,44 @@ def ensure_store(store_path: Path) -> None:
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1))
 @click.option(
     "--executors",
-    default=2,
-    show_default=True,
+    default=None,
     type=click.IntRange(min=1),
-    help="Query worker processes per web process.",
+    help="Query worker processes per web process [default: 2].",
 )
 @click.option(
     "--in-memory/--on-disk",
-    default=True,
-    show_default=True,
-    help="Query an in-memory copy of the store (faster) or the store on disk.",
+    default=None,
+    help="Query an in-memory copy of the store (faster; the default) or the store on disk.",
 )
 def serve_command(
     host: str,
     port: int,
     store_path: Path | None,
-    timeout_s: float,
+    timeout_s: float | None,
     workers: int | None,
     threads: int,
-    executors: int,
-    in_memory: bool,
+    executors: int | None,
+    in_memory: bool | None,
 ) -> None:
-    """Serve the SPARQL endpoint, linked-data pages and query UI (read-only)."""
+    """Serve the SPARQL endpoint, linked-data pages and query UI (read-only).
+
+    Settings not given as options come from $POAGRAPH_CONFIG (a TOML file), then POAGRAPH_*
+    environment variables (POAGRAPH_QUERY_TIMEOUT_S, ...), then the defaults."""
     from poagraph.cli import user_errors
 
-    store_path = Path(store_path or paths.default_store())
+    given = {
+        "STORE": store_path,
+        "QUERY_TIMEOUT_S": timeout_s,
+        "EXECUTORS": executors,
+        "IN_MEMORY": in_memory,
+    }
+    overrides = {key: value for key, value in given.items() if value is not None}
+    try:
+        settings = load_config(overrides)
+    except (OSError, ValueError) as exc:  # an unreadable or invalid $POAGRAPH_CONFIG file
+        raise click.ClickException(f"configuration: {exc}") from None
+    store_path = Path(settings["STORE"])
     with user_errors():
         ensure_store(store_path)
     click.echo(f"poagraph: serving {store_path} at http://{host}:{port}/", err=True)
-    run(host, port, store_path, timeout_s, workers, threads, executors, in_memory)
+    run(host, port, workers, threads, **overrides)

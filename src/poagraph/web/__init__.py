@@ -1,7 +1,8 @@
 """The web application: one Flask app factory, one blueprint per concern.
 
-Configuration keys (defaults below; then ``POAGRAPH_<KEY>`` environment variables, parsed as
-JSON when they parse, e.g. ``POAGRAPH_IN_MEMORY=false``; then the ``config`` dict given):
+Configuration keys (defaults below; then a TOML file named by ``$POAGRAPH_CONFIG``, keys in
+upper case, e.g. ``QUERY_TIMEOUT_S = 10``; then ``POAGRAPH_<KEY>`` environment variables,
+parsed as JSON when they parse, e.g. ``POAGRAPH_IN_MEMORY=false``; then the ``config`` dict):
 
 ``STORE``
     Directory of the on-disk Oxigraph store that ``poagraph build`` writes
@@ -35,33 +36,49 @@ Other modules find the query service through :func:`poagraph.web.executor.get_ex
 
 from __future__ import annotations
 
+import os
+import tomllib
 from typing import Any
 
-from flask import Flask
+from flask import Config, Flask
 
 from poagraph import paths
 
+DEFAULTS: dict[str, Any] = {
+    "IN_MEMORY": True,
+    "QUERY_TIMEOUT_S": 30.0,
+    "MAX_ROWS": 10_000,
+    "MAX_BODY_BYTES": 1024 * 1024,
+    "CORS": True,
+    "FEDERATION": True,
+    "EXECUTORS": 2,
+    "CACHE_ENTRIES": 2048,
+    "CACHE_MAX_BYTES": 1024 * 1024,
+    "CACHE_TOTAL_BYTES": 64 * 1024 * 1024,
+}
+
+
+def load_config(config: dict[str, Any] | None = None) -> Config:
+    """The layered configuration: defaults, the $POAGRAPH_CONFIG file, POAGRAPH_* environment,
+    then ``config``. `poagraph serve` reads it too, so its options never mask the others.
+
+    Raises OSError for a config file that cannot be read, ValueError for invalid TOML."""
+    settings = Config(os.getcwd())
+    settings.from_mapping(DEFAULTS, STORE=str(paths.default_store()))
+    if os.environ.get("POAGRAPH_CONFIG"):
+        settings.from_file(os.environ["POAGRAPH_CONFIG"], load=tomllib.load, text=False)
+    settings.from_prefixed_env("POAGRAPH")
+    if config:
+        settings.from_mapping(config)
+    settings["STORE"] = str(settings["STORE"])
+    return settings
+
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: defaults, then POAGRAPH_* environment, then ``config``."""
+    """Build the app: defaults, then the $POAGRAPH_CONFIG file, then POAGRAPH_* environment,
+    then ``config``."""
     app = Flask(__name__)
-    app.config.from_mapping(
-        STORE=str(paths.default_store()),
-        IN_MEMORY=True,
-        QUERY_TIMEOUT_S=30.0,
-        MAX_ROWS=10_000,
-        MAX_BODY_BYTES=1024 * 1024,
-        CORS=True,
-        FEDERATION=True,
-        EXECUTORS=2,
-        CACHE_ENTRIES=2048,
-        CACHE_MAX_BYTES=1024 * 1024,
-        CACHE_TOTAL_BYTES=64 * 1024 * 1024,
-    )
-    app.config.from_prefixed_env("POAGRAPH")
-    if config:
-        app.config.from_mapping(config)
-    app.config["STORE"] = str(app.config["STORE"])
+    app.config.update(load_config(config))
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])
 
     from poagraph.web import errors, executor, sparql
