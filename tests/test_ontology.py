@@ -13,6 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
+from design_terms import DESIGN_CLASSES, DESIGN_PROPERTIES
 
 from poagraph import iris, paths, reference
 
@@ -34,53 +35,6 @@ PREFIX org: <http://www.w3.org/ns/org#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 """
 
-#: DESIGN §2, table "Public vocabulary": every class.
-DESIGN_CLASSES = [
-    "Organisation",
-    "Country",
-    "Region",
-    "ProgrammeOfAction",
-    "Commitment",
-    "Action",
-    "Programme",
-    "Outcome",
-    "Report",
-    "Passage",
-    "Contribution",
-    "Event",
-]
-#: DESIGN §2: every property (including those named inside the "meaning" column).
-DESIGN_PROPERTIES = [
-    "acronym",
-    "implementedBy",
-    "partner",
-    "fundedBy",
-    "country",
-    "addresses",
-    "outcomeOf",
-    "reportedBy",
-    "value",
-    "unit",
-    "currency",
-    "qualifier",
-    "startYear",
-    "endYear",
-    "evidence",
-    "quote",
-    "text",
-    "inReport",
-    "startOffset",
-    "endOffset",
-    "mentions",
-    "iso3",
-    "m49",
-    "isLDC",
-    "ldcGraduationYear",
-    "includesCountry",
-    "number",
-    "date",
-    "participant",
-]
 #: Terms the team added (documented in the report of the ontology work).
 ADDED_CLASSES = ["Footnote"]
 ADDED_PROPERTIES = [

@@ -10,6 +10,7 @@ import pycountry
 import pyoxigraph as ox
 import pytest
 import rdflib
+from design_terms import DESIGN_CLASSES
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
 from poagraph import iris, paths, reference
@@ -22,22 +23,6 @@ from poagraph.validate import (
 )
 
 POA = rdflib.Namespace(iris.POA)
-
-#: The classes of DESIGN §2: each must have a node shape poa:{Class}Shape.
-DESIGN_CLASSES = [
-    "Organisation",
-    "Country",
-    "Region",
-    "ProgrammeOfAction",
-    "Commitment",
-    "Action",
-    "Programme",
-    "Outcome",
-    "Report",
-    "Passage",
-    "Contribution",
-    "Event",
-]
 
 
 @pytest.fixture(scope="module")
