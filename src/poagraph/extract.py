@@ -16,23 +16,10 @@ from pathlib import Path
 
 import yaml
 
-from . import iris, paths
+from . import iris, paths, reference
 from .gazetteer import Entity, Gazetteer, Match, passage_countries
 from .report import Document, Passage, ReportError
 from .sentences import sentence_at
-
-KIND_SCHEME = iris.ID + "organisation-kind/"
-ORGANISATION_KINDS = {
-    "un-agency",
-    "government-body",
-    "donor-government",
-    "intergovernmental",
-    "ngo",
-    "bank",
-    "university",
-    "private-sector",
-    "other",
-}
 
 
 class ExtractError(ReportError):
@@ -41,7 +28,7 @@ class ExtractError(ReportError):
 
 
 def organisation_kind(kind: str) -> str:
-    return KIND_SCHEME + kind
+    return f"{reference.ORGANISATION_KIND_SCHEME}/{kind}"
 
 
 @dataclass
@@ -244,13 +231,13 @@ class _Extraction:
         return rec
 
     def organisations(self) -> list[dict]:
-        records = []
+        records, kinds = [], reference.organisation_kinds()
         for e in self.gaz.organisations.values():
             if e.iri not in self.found and e.slug not in self.orgs_used:
                 continue
             rec = self.entity_record(e, "Organisation")
             kind = e.data.get("kind", "other")
-            if kind not in ORGANISATION_KINDS:
+            if kind not in kinds:
                 raise ExtractError(f"organisations.yaml {e.slug}: unknown kind {kind!r}")
             rec["organisationKind"] = organisation_kind(kind)
             if e.countries:

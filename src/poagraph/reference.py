@@ -49,3 +49,18 @@ def ontology_quads(ontology_dir: Path | None = None) -> list[ox.Quad]:
     """Only the ontology graph (poa.ttl + bpoa.ttl): for documentation and shape checks."""
     files = [(p, g) for p, g in reference_files(ontology_dir) if g == iris.ONTOLOGY_GRAPH]
     return [quad for path, graph in files for quad in _parse(path, graph)]
+
+
+ORGANISATION_KIND_SCHEME = iris.ID + "organisation-kind"
+_IN_SCHEME = ox.NamedNode("http://www.w3.org/2004/02/skos/core#inScheme")
+
+
+def organisation_kinds(ontology_dir: Path | None = None) -> set[str]:
+    """The kinds an organisation may have (`un-agency`, ...): the concepts of the ontology's
+    organisation-kind scheme, so the list lives in poa.ttl alone."""
+    scheme = ox.NamedNode(ORGANISATION_KIND_SCHEME)
+    return {
+        q.subject.value.rsplit("/", 1)[1]
+        for q in ontology_quads(ontology_dir)
+        if q.predicate == _IN_SCHEME and q.object == scheme
+    }
