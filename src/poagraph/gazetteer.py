@@ -223,14 +223,6 @@ class Gazetteer:
     def programmes(self) -> dict[str, Entity]:
         return self._progs.by_slug
 
-    def country_code(self, name: str) -> str | None:
-        """ISO3 of a country name or alias ("Laos" -> "LAO"), None if unknown."""
-        return self.country_names.get(_norm(name.strip()))
-
-    def country_label(self, iso3: str) -> str:
-        c = pycountry.countries.get(alpha_3=iso3)
-        return getattr(c, "common_name", None) or c.name if c else iso3
-
     # -- finding -------------------------------------------------------------------------
     def countries_in(self, text: str) -> list[Match]:
         """Country mentions (names, aliases, government shorthands such as "GoB")."""
