@@ -95,7 +95,7 @@ def typed(value: str, datatype: str) -> ox.Literal:
 
 
 def poa(term: str) -> ox.NamedNode:
-    return iris.poa(term)
+    return nn(iris.poa(term))
 
 
 def iso_date(text: str) -> ox.Literal | None:
@@ -183,7 +183,7 @@ def country_triples(source: Path) -> list[ox.Triple]:
         iso3 = row["ISO3166-1-Alpha-3"]
         if not re.fullmatch(r"[A-Z]{3}", iso3) or not row["M49"].isdigit():
             raise DeriveError(f"country-codes.csv: bad ISO3 or M49 in row {row}")
-        subject = iris.country(iso3)
+        subject = nn(iris.country(iso3))
         m49 = DECADE_M49.get(iso3, row["M49"].zfill(3))
         name = row["official_name_en"] or row["CLDR display name"] or row["UNTERM English Short"]
         cross = crosswalk.get(iso3, {})
@@ -312,7 +312,7 @@ def dataset(name: str, title: str, description: str, meta: dict) -> list[ox.Trip
         ox.Triple(subject, nn(DCTERMS + "title"), en(title)),
         ox.Triple(subject, nn(DCTERMS + "description"), en(description)),
         ox.Triple(subject, nn(DCTERMS + "creator"), ox.Literal("scripts/derive_vocab.py")),
-        ox.Triple(subject, nn(VOID + "inDataset"), iris.VOCAB_GRAPH),
+        ox.Triple(subject, nn(VOID + "inDataset"), nn(iris.VOCAB_GRAPH)),
     ]
     for iri in meta.get("source", []):
         out.append(ox.Triple(subject, nn(DCTERMS + "source"), nn(iri)))

@@ -68,8 +68,8 @@ def test_build_twice_replaces_never_duplicates(runner: CliRunner, store_copy: Pa
     assert result.exit_code == 0, result.output
     assert quads_in(store_copy) == before
     graphs = {g.value for g in {q.graph_name for q in before}}
-    assert iris.report_graph("iom-bpoa-review").value in graphs
-    assert iris.ONTOLOGY_GRAPH.value in graphs
+    assert iris.report_graph("iom-bpoa-review") in graphs
+    assert iris.ONTOLOGY_GRAPH in graphs
 
 
 def test_another_report_adds_its_graph_and_keeps_the_first(
@@ -83,9 +83,9 @@ def test_another_report_adds_its_graph_and_keeps_the_first(
     after = quads_in(store_copy)
     other_graph = iris.report_graph("uncdf-bpoa-review")
     iom_graph = iris.report_graph("iom-bpoa-review")
-    assert any(q.graph_name == other_graph for q in after)
-    assert {q for q in after if q.graph_name == iom_graph} == {
-        q for q in before if q.graph_name == iom_graph
+    assert any(q.graph_name.value == other_graph for q in after)
+    assert {q for q in after if q.graph_name.value == iom_graph} == {
+        q for q in before if q.graph_name.value == iom_graph
     }
 
 

@@ -213,21 +213,21 @@ def test_seven_commitments_with_official_titles(onto: ox.Store) -> None:
         onto,
         f"""SELECT ?c ?n ?title WHERE {{
             ?c a poa:Commitment ; poa:number ?n ; skos:prefLabel ?title ;
-               skos:inScheme <{iris.BPOA.value}> ; skos:topConceptOf <{iris.BPOA.value}> .
-            <{iris.BPOA.value}> skos:hasTopConcept ?c .
+               skos:inScheme <{iris.BPOA}> ; skos:topConceptOf <{iris.BPOA}> .
+            <{iris.BPOA}> skos:hasTopConcept ?c .
             FILTER(DATATYPE(?n) = xsd:integer) }}""",
     )
     found = {int(r["n"].value): (r["c"], r["title"]) for r in rows}
     assert sorted(found) == list(range(1, 8))
     for n, (commitment, title) in found.items():
-        assert commitment == iris.commitment(n)
+        assert commitment.value == iris.commitment(n)
         assert title.value == COMMITMENT_TITLES[n] and title.language == "en"
 
 
 def test_bpoa_scheme(onto: ox.Store) -> None:
     assert ask(
         onto,
-        f"""ASK {{ <{iris.BPOA.value}> a poa:ProgrammeOfAction, skos:ConceptScheme ;
+        f"""ASK {{ <{iris.BPOA}> a poa:ProgrammeOfAction, skos:ConceptScheme ;
             skos:prefLabel ?l ;
             poa:startYear "2001"^^xsd:gYear ; poa:endYear "2010"^^xsd:gYear }}""",
     )

@@ -187,11 +187,11 @@ def test_years_stated_by_the_text(outcomes, value, words, start, end):
     ],
 )
 def test_outcome_of_the_programme_the_text_ties(outcomes, value, words, programme):
-    assert find(outcomes, value, words)["outcomeOf"] == iris.programme(programme).value
+    assert find(outcomes, value, words)["outcomeOf"] == iris.programme(programme)
 
 
 def test_evidence_and_quote_are_exact(doc, outcomes):
-    passages = {iris.passage(doc.slug, p.n).value: p for p in doc.passages}
+    passages = {iris.passage(doc.slug, p.n): p for p in doc.passages}
     for o in outcomes:
         p = passages[o["evidence"]]
         assert o["quote"] in p.text, o["@id"]
@@ -207,12 +207,12 @@ def test_a_quote_spans_a_page_break_only_where_its_sentence_does(outcomes):
 
 def test_iris_in_document_order_and_reported_by_iom(doc, outcomes):
     assert [o["@id"] for o in outcomes] == [
-        iris.outcome(doc.slug, n).value for n in range(1, len(outcomes) + 1)
+        iris.outcome(doc.slug, n) for n in range(1, len(outcomes) + 1)
     ]
-    n_of = {iris.passage(doc.slug, p.n).value: p.n for p in doc.passages}
+    n_of = {iris.passage(doc.slug, p.n): p.n for p in doc.passages}
     order = [n_of[o["evidence"]] for o in outcomes]
     assert order == sorted(order)
-    assert {o["reportedBy"] for o in outcomes} == {iris.organisation("iom").value}
+    assert {o["reportedBy"] for o in outcomes} == {iris.organisation("iom")}
 
 
 def test_values_are_integers_not_floats(outcomes):
@@ -341,7 +341,7 @@ def test_curated_fields_replace_the_automatic_ones(tmp_path, doc, gaz, countries
     assert f.status == "curated"
     assert f.record["unit"] == "returnees (test)"
     assert iso3s(f.record) == {"AFG", "PAK"}
-    assert f.record["outcomeOf"] == iris.programme("rana").value
+    assert f.record["outcomeOf"] == iris.programme("rana")
     assert f.record["startYear"] == 2002
     assert f.record["quote"].startswith("It has assisted over 4,400 migrants to voluntarily")
 
@@ -368,7 +368,7 @@ def test_another_agencys_report_needs_no_code_change(gaz):
     nepal = next(o for o in got if o["value"] == 12000)
     assert iso3s(nepal) == {"NPL"}
     assert (nepal["startYear"], nepal["endYear"]) == (2008, 2010)
-    assert nepal["reportedBy"] == iris.organisation("uncdf").value
+    assert nepal["reportedBy"] == iris.organisation("uncdf")
 
 
 def test_a_footnote_dropped_inside_a_paragraph_neither_splits_nor_doubles(gaz):

@@ -131,18 +131,27 @@ def test_build_check_catches_a_broken_report_graph(built_store_path: Path):
     label and one outcome's country, and the check fails naming both."""
     db = ox.Store.read_only(str(built_store_path))
     try:
-        graph = iris.report_graph("iom-bpoa-review")
+        graph = ox.NamedNode(iris.report_graph("iom-bpoa-review"))
         quads = list(db.quads_for_pattern(None, None, None, graph))
     finally:
         del db
     label = ox.NamedNode(str(RDFS.label))
     programme = next(q.subject for q in quads if q.object == ox.NamedNode(iris.POA + "Programme"))
     outcome_country = next(
-        q for q in quads if q.predicate == iris.poa("country") and "/outcome/" in q.subject.value
+        q
+        for q in quads
+        if q.predicate.value == iris.poa("country") and "/outcome/" in q.subject.value
     )
     broken = [q for q in quads if not (q.subject == programme and q.predicate == label)]
     broken = [q for q in broken if q != outcome_country]
-    broken.append(ox.Quad(outcome_country.subject, iris.poa("country"), iris.country("XYZ"), graph))
+    broken.append(
+        ox.Quad(
+            outcome_country.subject,
+            ox.NamedNode(iris.poa("country")),
+            ox.NamedNode(iris.country("XYZ")),
+            graph,
+        )
+    )
     report = validate_graph(broken, reference.reference_quads())
     assert not report.conforms
     messages = {(str(r.focus), r.message) for r in report.violations}

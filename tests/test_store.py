@@ -12,16 +12,16 @@ from poagraph import iris, store
 
 RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 LABEL = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-G1 = iris.report_graph("first-report")
-G2 = iris.report_graph("second-report")
+G1 = NamedNode(iris.report_graph("first-report"))
+G2 = NamedNode(iris.report_graph("second-report"))
 
 
 def country_quads(codes: list[str], graph: NamedNode) -> list[Quad]:
     """Two triples per country: its type and a label with characters that need escaping."""
     quads = []
     for code in codes:
-        c = iris.country(code)
-        quads.append(Quad(c, RDF_TYPE, iris.poa("Country"), graph))
+        c = NamedNode(iris.country(code))
+        quads.append(Quad(c, RDF_TYPE, NamedNode(iris.poa("Country")), graph))
         quads.append(Quad(c, LABEL, Literal(f'{code} "quoted" \\ [x]\nline', language="en"), graph))
     return quads
 
@@ -48,8 +48,8 @@ def test_replace_drops_old_triples_and_keeps_other_graphs(db) -> None:
     store.replace_graph(db, G2, country_quads(["HTI"], G2))
     store.replace_graph(db, G1, country_quads(["NPL"], G1))
     g1_subjects = {t.subject for t in graph_triples(db, G1)}
-    assert g1_subjects == {iris.country("NPL")}
-    assert {t.subject for t in graph_triples(db, G2)} == {iris.country("HTI")}
+    assert g1_subjects == {NamedNode(iris.country("NPL"))}
+    assert {t.subject for t in graph_triples(db, G2)} == {NamedNode(iris.country("HTI"))}
 
 
 def test_quads_land_in_the_target_graph_whatever_their_own_graph(db) -> None:
@@ -143,23 +143,23 @@ def test_store_locked_by_another_process_is_a_clear_error(tmp_path: Path, store_
 
 
 def test_graph_stats_counts_per_class_and_graph(db) -> None:
-    report = iris.report("first-report")
+    report = NamedNode(iris.report("first-report"))
     store.replace_graphs(
         db,
         {
             G1: [
                 *country_quads(["AFG", "BGD", "KHM"], G1),
-                Quad(report, RDF_TYPE, iris.poa("Report")),
+                Quad(report, RDF_TYPE, NamedNode(iris.poa("Report"))),
             ],
             G2: country_quads(["AFG", "HTI"], G2),  # AFG typed in both graphs
         },
     )
     stats = store.graph_stats(db)
-    country = iris.poa("Country").value
+    country = iris.poa("Country")
     assert stats.triples == {G1.value: 7, G2.value: 4}
     assert stats.total == 11
     assert stats.classes[country] == {G1.value: 3, G2.value: 2}
-    assert stats.classes[iris.poa("Report").value] == {G1.value: 1}
+    assert stats.classes[iris.poa("Report")] == {G1.value: 1}
     assert stats.union[country] == 4  # AFG BGD KHM HTI, AFG counted once
 
 
@@ -203,9 +203,9 @@ def restriction_quads(graph: NamedNode) -> list[Quad]:
     owl = "http://www.w3.org/2002/07/owl#"
     node = BlankNode()
     return [
-        Quad(iris.poa("Outcome"), NamedNode(owl[:-1] + "#equivalentClass"), node, graph),
+        Quad(NamedNode(iris.poa("Outcome")), NamedNode(owl[:-1] + "#equivalentClass"), node, graph),
         Quad(node, RDF_TYPE, NamedNode(owl + "Restriction"), graph),
-        Quad(node, NamedNode(owl + "onProperty"), iris.poa("evidence"), graph),
+        Quad(node, NamedNode(owl + "onProperty"), NamedNode(iris.poa("evidence")), graph),
     ]
 
 

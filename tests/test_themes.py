@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pyoxigraph import NamedNode
 
 from poagraph import iris, paths, themes
 from poagraph.report import parse_report
@@ -27,7 +26,7 @@ RELATED = "http://www.w3.org/2004/02/skos/core#relatedMatch"
     ],
 )
 def test_sdg_codes_become_kos_iris(code: str, iri: str) -> None:
-    assert themes.sdg_iri(code) == NamedNode(iri)
+    assert themes.sdg_iri(code) == iri
 
 
 @pytest.mark.parametrize("code", ["10.7.2.1", "x.1", "18", "10 .7", "", "1..5"])
@@ -54,27 +53,25 @@ def test_every_programme_is_in_the_gazetteer() -> None:
     assert set(programmes) - known == set()
 
 
-def test_theme_quads_for_the_present_subjects_only() -> None:
-    graph = iris.report_graph("test")
+def test_theme_records_for_the_present_subjects_only() -> None:
+    """The one function the build calls: links of the subjects a report has, no others."""
     mida, rqa = iris.programme("mida"), iris.programme("rqa")
     action = next(link.subject for link in themes.load_themes() if link.is_concept)
-    quads = themes.theme_quads(graph, present=[mida, action])
-    assert {q.subject for q in quads} == {mida, action}
-    assert rqa not in {q.subject for q in quads}
-    assert all(q.graph_name == graph for q in quads)
-    assert NamedNode("http://metadata.un.org/thesaurus/1003321") in {
-        q.object for q in quads if q.subject == mida and q.predicate.value == SUBJECT
-    }
+    records = {r["@id"]: r for r in themes.theme_records([mida, action])}
+    assert set(records) == {mida, action}
+    assert rqa not in records
+    assert "http://metadata.un.org/thesaurus/1003321" in records[mida]["subject"]
     # skos:relatedMatch only between SKOS concepts: from actions, never from programmes
-    related = {q.subject for q in quads if q.predicate.value == RELATED}
-    assert related == {action}
+    assert "relatedMatch" not in records[mida]
+    assert records[action]["relatedMatch"]
 
 
-def test_all_links_when_nothing_is_filtered() -> None:
+def test_every_link_when_every_subject_is_present() -> None:
     links = themes.load_themes()
-    quads = themes.theme_quads(iris.report_graph("test"))
-    subject_links = [q for q in quads if q.predicate.value == SUBJECT]
-    assert len(subject_links) == sum(len(link.sdg) + len(link.unbis) for link in links)
+    records = themes.theme_records(link.subject for link in links)
+    assert sum(len(r["subject"]) for r in records) == sum(
+        len(link.sdg) + len(link.unbis) for link in links
+    )
 
 
 @pytest.mark.parametrize(

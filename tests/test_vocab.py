@@ -67,13 +67,13 @@ def crosswalk() -> list[dict[str, str]]:
 
 
 def test_vocab_files_are_in_the_vocab_graph(vocab: ox.Store) -> None:
-    graphs = {str(g) for g in vocab.named_graphs()}
-    assert graphs == {str(iris.ONTOLOGY_GRAPH), str(iris.VOCAB_GRAPH)}
+    graphs = {g.value for g in vocab.named_graphs()}
+    assert graphs == {iris.ONTOLOGY_GRAPH, iris.VOCAB_GRAPH}
     in_vocab = select(
-        vocab, f"SELECT ?c WHERE {{ GRAPH <{iris.VOCAB_GRAPH.value}> {{ ?c a poa:Country }} }}"
+        vocab, f"SELECT ?c WHERE {{ GRAPH <{iris.VOCAB_GRAPH}> {{ ?c a poa:Country }} }}"
     )
     in_onto = select(
-        vocab, f"SELECT ?c WHERE {{ GRAPH <{iris.ONTOLOGY_GRAPH.value}> {{ ?c a poa:Country }} }}"
+        vocab, f"SELECT ?c WHERE {{ GRAPH <{iris.ONTOLOGY_GRAPH}> {{ ?c a poa:Country }} }}"
     )
     assert len(in_vocab) > 240 and in_onto == []
 
@@ -106,7 +106,7 @@ def test_ldc_lists_match_the_crosswalk_flags(vocab: ox.Store) -> None:
 def test_cape_verde_graduation_facts(vocab: ox.Store) -> None:
     rows = select(
         vocab,
-        f"""SELECT ?year ?until WHERE {{ GRAPH ?g {{ <{iris.country("CPV").value}>
+        f"""SELECT ?year ?until WHERE {{ GRAPH ?g {{ <{iris.country("CPV")}>
             poa:ldcGraduationYear ?year ; poa:ldcUntil ?until }} }}""",
     )
     assert [(r["year"], r["until"].value) for r in rows] == [
@@ -118,7 +118,7 @@ def test_cape_verde_graduation_facts(vocab: ox.Store) -> None:
 
 
 def test_sudan_is_m49_736_for_the_decade(vocab: ox.Store) -> None:
-    sdn = iris.country("SDN").value
+    sdn = iris.country("SDN")
     rows = select(
         vocab,
         f"""SELECT ?m49 ?notation WHERE {{ GRAPH ?g {{
@@ -129,7 +129,7 @@ def test_sudan_is_m49_736_for_the_decade(vocab: ox.Store) -> None:
 
 
 def test_afghanistan(vocab: ox.Store) -> None:
-    afg = iris.country("AFG").value
+    afg = iris.country("AFG")
     rows = select(vocab, f"SELECT ?p ?o WHERE {{ GRAPH ?g {{ <{afg}> ?p ?o }} }}")
     facts = {(r["p"].value.rsplit("#", 1)[-1].rsplit("/", 1)[-1], r["o"].value) for r in rows}
     for expected in [
@@ -152,7 +152,7 @@ def test_m49_regions_are_labelled_concepts(vocab: ox.Store) -> None:
     rows = select(
         vocab,
         f"""SELECT ?region ?rl ?sub ?sl WHERE {{ GRAPH ?g {{
-            <{iris.country("AFG").value}> poa:m49Region ?region ; poa:m49SubRegion ?sub .
+            <{iris.country("AFG")}> poa:m49Region ?region ; poa:m49SubRegion ?sub .
             ?region skos:prefLabel ?rl . ?sub skos:prefLabel ?sl ; skos:broader ?region }} }}""",
     )
     assert [(r["rl"].value, r["sl"].value) for r in rows] == [("Asia", "Southern Asia")]
@@ -170,7 +170,7 @@ def test_every_country_has_one_code_of_each_kind(vocab: ox.Store) -> None:
     for r in rows:
         assert (r["m"].value, r["i"].value, r["l"].value) == ("1", "1", "1"), r["c"]
         assert len(r["code"].value) == 3 and r["code"].value.isdigit()
-        assert r["c"] == iris.country(r["iso"].value)
+        assert r["c"].value == iris.country(r["iso"].value)
 
 
 @needs_shared

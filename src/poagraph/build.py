@@ -97,13 +97,13 @@ def build(
         if doc.slug in seen:
             raise BuildError(f"{path}: same slug {doc.slug!r} as {seen[doc.slug]}")
         seen[doc.slug] = path
-        graph = iris.report_graph(doc.slug)
+        graph = NamedNode(iris.report_graph(doc.slug))
 
         step(f"Extracting {doc.slug}")
         records = extract.extract(doc, gaz)
 
         step(f"Mapping {len(records)} records to RDF")
-        quads = list(mapping.records_to_quads(records, graph))
+        quads = list(mapping.records_to_quads(records, graph.value))
 
         step(f"Validating {doc.slug}")
         warnings = _validate(doc.slug, quads, reference_graphs)

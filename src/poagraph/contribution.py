@@ -684,9 +684,9 @@ def boundary_results(c: Contribution, ref: Reference, data: rdflib.Graph) -> lis
 
 def _graph_name(graph: ox.NamedNode | ox.DefaultGraph) -> str:
     value = getattr(graph, "value", "")
-    if value == iris.VOCAB_GRAPH.value:
+    if value == iris.VOCAB_GRAPH:
         return "the UN reference data"
-    if value == iris.ONTOLOGY_GRAPH.value:
+    if value == iris.ONTOLOGY_GRAPH:
         return "the ontology (the public vocabulary and the Programme of Action)"
     if value.startswith(iris.GRAPH + "report/"):
         return f"report {value.rsplit('/', 1)[-1]}"

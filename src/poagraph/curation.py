@@ -81,7 +81,7 @@ class CuratedEntry:
             target = _FIELDS[key]
             if key == "country":
                 codes = [value] if isinstance(value, str) else list(value or [])
-                value = [iris.country(c).value for c in codes]
+                value = [iris.country(c) for c in codes]
             elif key == "programme":
                 value = _programme_iri(value, gaz, self)
             elif key in ("startYear", "endYear") and value is not None:
@@ -92,7 +92,7 @@ class CuratedEntry:
 
 def _programme_iri(name: str, gaz, entry: CuratedEntry) -> str:
     if name in gaz.programmes:
-        return iris.programme(name).value
+        return iris.programme(name)
     for m in gaz.programmes_in(name):
         if m.surface == name:
             iri = m.iri

@@ -10,13 +10,12 @@ only walks the document.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from . import iris, paths, reference
+from . import iris, paths, reference, themes
 from .gazetteer import Entity, Gazetteer, Match, passage_countries
 from .report import Document, Passage, ReportError
 from .sentences import sentence_at
@@ -60,7 +59,7 @@ class _Extraction:
 
     # -- helpers ---------------------------------------------------------------------------
     def passage_iri(self, p: Passage) -> str:
-        return iris.passage(self.doc.slug, p.n).value
+        return iris.passage(self.doc.slug, p.n)
 
     def note(self, iri: str, p: Passage, quote: str | None, surface: str | None = None) -> None:
         self.found.setdefault(iri, _Found()).add(p, quote, surface)
@@ -81,7 +80,7 @@ class _Extraction:
         if not f:
             return {}
         return {
-            "evidence": [iris.passage(self.doc.slug, n).value for n in f.evidence],
+            "evidence": [iris.passage(self.doc.slug, n) for n in f.evidence],
             "quote": list(f.quotes),
         }
 
@@ -91,11 +90,11 @@ class _Extraction:
         hits = self.gaz.organisations_in(self.doc.organisation)
         if hits:
             return hits[0].iri
-        return iris.organisation(iris.slugify(self.doc.organisation)).value
+        return iris.organisation(iris.slugify(self.doc.organisation))
 
     def report(self, reporter: str) -> dict:
         rec = {
-            "@id": iris.report(self.doc.slug).value,
+            "@id": iris.report(self.doc.slug),
             "@type": "Report",
             "title": self.doc.title,
             "label": self.doc.title,
@@ -121,19 +120,19 @@ class _Extraction:
                 "text": p.text,
                 "startOffset": p.start,
                 "endOffset": p.end,
-                "inReport": iris.report(self.doc.slug).value,
+                "inReport": iris.report(self.doc.slug),
             }
             if p.action is not None:
                 a = actions[p.action]
-                rec["addresses"] = iris.action(a.commitment, a.title).value
+                rec["addresses"] = iris.action(a.commitment, a.title)
             elif p.commitment is not None:
-                rec["addresses"] = iris.commitment(p.commitment).value
+                rec["addresses"] = iris.commitment(p.commitment)
             if countries:
-                rec["country"] = [iris.country(c).value for c in countries]
+                rec["country"] = [iris.country(c) for c in countries]
             if p.place is not None:
                 ref = self.gaz.resolve_place(p.place.heading)
                 if ref.region:
-                    rec["region"] = iris.region(ref.region).value
+                    rec["region"] = iris.region(ref.region)
                     self.heading_region[p.n] = ref.region
             if found:
                 rec["mentions"] = list(dict.fromkeys(m.iri for m in found))
@@ -145,11 +144,11 @@ class _Extraction:
     def actions(self) -> list[dict]:
         return [
             {
-                "@id": iris.action(a.commitment, a.title).value,
+                "@id": iris.action(a.commitment, a.title),
                 "@type": ["Action", "skos:Concept"],
                 "prefLabel": a.title,
-                "broader": iris.commitment(a.commitment).value,
-                "inScheme": iris.BPOA.value,
+                "broader": iris.commitment(a.commitment),
+                "inScheme": iris.BPOA,
             }
             for a in self.doc.actions
         ]
@@ -189,13 +188,13 @@ class _Extraction:
                 countries += self.countries.get(n, [])
                 regions.append(self.heading_region.get(n))
             if countries:
-                rec["country"] = [iris.country(c).value for c in dict.fromkeys(countries)]
+                rec["country"] = [iris.country(c) for c in dict.fromkeys(countries)]
             regions = [r for r in dict.fromkeys(regions) if r]
             if regions:
-                rec["region"] = [iris.region(r).value for r in regions]
+                rec["region"] = [iris.region(r) for r in regions]
                 self.regions_used.update(regions)
             if e.data.get("partOf"):
-                rec["isPartOf"] = iris.programme(e.data["partOf"]).value
+                rec["isPartOf"] = iris.programme(e.data["partOf"])
             for key in ("startYear", "endYear"):
                 if e.data.get(key):
                     rec[key] = {"@value": str(e.data[key]), "@type": "xsd:gYear"}
@@ -241,7 +240,7 @@ class _Extraction:
                 raise ExtractError(f"organisations.yaml {e.slug}: unknown kind {kind!r}")
             rec["organisationKind"] = organisation_kind(kind)
             if e.countries:
-                rec["country"] = iris.country(e.countries[0]).value
+                rec["country"] = iris.country(e.countries[0])
             records.append(rec)
         return records
 
@@ -254,7 +253,7 @@ class _Extraction:
             missing = [k for k in ("label", "date", "quote") if not ev.get(k)]
             if missing:
                 raise ExtractError(f"{where}: missing {', '.join(missing)}")
-            iri = iris.event(self.doc.slug, n).value
+            iri = iris.event(self.doc.slug, n)
             quotes = [str(q) for q in _as_list(ev.get("quote"))]
             if not quotes:
                 raise ExtractError(f"{where}: an event needs at least one quote")
@@ -289,9 +288,9 @@ class _Extraction:
             if ev.get("endDate"):
                 rec["endDate"] = _date_literal(str(ev["endDate"]), where)
             if ev.get("country"):
-                rec["country"] = [iris.country(c).value for c in _as_list(ev["country"])]
+                rec["country"] = [iris.country(c) for c in _as_list(ev["country"])]
             if ev.get("region"):
-                rec["region"] = iris.region(ev["region"]).value
+                rec["region"] = iris.region(ev["region"])
                 self.regions_used.add(ev["region"])
             if participants:
                 rec["participant"] = list(dict.fromkeys(participants))
@@ -311,7 +310,7 @@ class _Extraction:
             self.ensure_org(item, p, quote)
             return self.gaz.organisations[item].iri
         if len(item) == 3 and item.isupper():
-            return iris.country(item).value
+            return iris.country(item)
         raise ExtractError(f"{where}: participant {item!r} is neither an organisation nor ISO3")
 
     def regions(self) -> list[dict]:
@@ -331,7 +330,7 @@ class _Extraction:
             if r.variants:
                 rec["altLabel"] = list(r.variants)
             if r.countries:
-                rec["includesCountry"] = [iris.country(c).value for c in r.countries]
+                rec["includesCountry"] = [iris.country(c) for c in r.countries]
             rec.update(self.evidence_fields(r.iri))
             records.append(rec)
         return records
@@ -341,10 +340,7 @@ class _Extraction:
         iso3s = dict.fromkeys(
             m.key for ms in self.mentions.values() for m in ms if m.kind == "country"
         )
-        return [
-            {"@id": iris.country(c).value, **self.evidence_fields(iris.country(c).value)}
-            for c in iso3s
-        ]
+        return [{"@id": iris.country(c), **self.evidence_fields(iris.country(c))} for c in iso3s]
 
     def check_places(self) -> None:
         """Every place heading names known countries or a known region: an unknown one
@@ -379,7 +375,7 @@ class _Extraction:
         present = [
             r["@id"] for r in records if {"Action", "Programme"} & set(_as_list(r.get("@type")))
         ]
-        records += _theme_records(present)
+        records += themes.theme_records(present)
         return records
 
 
@@ -400,23 +396,6 @@ def _outcomes(doc: Document, gaz: Gazetteer, countries: dict[int, list[str]]) ->
             raise
         return []
     return list(outcomes.extract_outcomes(doc, gaz, countries))
-
-
-def _theme_records(present: Iterable[str]) -> list[dict]:
-    """dcterms:subject / skos:relatedMatch links of the actions and programmes present."""
-    from . import themes
-
-    wanted = set(present)
-    records = []
-    for link in themes.load_themes():
-        subject = link.subject.value
-        if subject not in wanted:
-            continue
-        rec: dict = {"@id": subject, "subject": [c.value for c in link.sdg + link.unbis]}
-        if link.is_concept and link.sdg:
-            rec["relatedMatch"] = [c.value for c in link.sdg]
-        records.append(rec)
-    return records
 
 
 # -- small readers ---------------------------------------------------------------------------

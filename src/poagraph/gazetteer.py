@@ -73,7 +73,7 @@ class Entity:
     @property
     def iri(self) -> str:
         mint = iris.organisation if self.kind == "organisation" else iris.programme
-        return mint(self.slug).value
+        return mint(self.slug)
 
     @property
     def surfaces(self) -> tuple[str, ...]:
@@ -90,7 +90,7 @@ class Region:
 
     @property
     def iri(self) -> str:
-        return iris.region(self.slug).value
+        return iris.region(self.slug)
 
 
 def _trie_regex(words: Iterable[str]) -> str:
@@ -229,7 +229,7 @@ class Gazetteer:
         if self._country_re is None:
             return []
         return [
-            Match(iso3, "country", iris.country(iso3).value, m.start(), m.end(), m.group(0))
+            Match(iso3, "country", iris.country(iso3), m.start(), m.end(), m.group(0))
             for m in self._country_re.finditer(text)
             if (iso3 := self.country_names[_norm(m.group(0))])
         ]

@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, parse
+from pyoxigraph import Quad, RdfFormat, parse
 
 from . import paths
 
@@ -89,13 +89,13 @@ def _normalise(record: dict, context: dict, prefixes: set[str]) -> dict:
 
 
 def records_to_quads(
-    records: Iterable[dict], graph: NamedNode, context_file: Path = CONTEXT_FILE
+    records: Iterable[dict], graph: str, context_file: Path = CONTEXT_FILE
 ) -> list[Quad]:
     """All records as quads in `graph` (the report's or contribution's named graph)."""
     context = load_context(context_file)
     prefixes = _prefixes(context)
     nodes = [_normalise(r, context, prefixes) for r in records]
-    document = {"@context": context, "@id": graph.value, "@graph": nodes}
+    document = {"@context": context, "@id": graph, "@graph": nodes}
     try:
         return list(parse(json.dumps(document), format=RdfFormat.JSON_LD))
     except SyntaxError as e:

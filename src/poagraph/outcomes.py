@@ -17,8 +17,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pyoxigraph import NamedNode
-
 from poagraph import iris
 from poagraph.curation import CuratedEntry, Curation, load_curation
 from poagraph.quantities import Lexicon, NumberMention, find_numbers, load_lexicon
@@ -46,13 +44,6 @@ class Finding:
     def start(self) -> int:
         """Offset of the numeral in the whole report text."""
         return self.passage.start + self.mention.number_start
-
-
-def _iri(node: NamedNode | str) -> str:
-    """A plain IRI string (records carry IRIs without angle brackets)."""
-    if isinstance(node, NamedNode):
-        return node.value
-    return node[1:-1] if node.startswith("<") and node.endswith(">") else node
 
 
 # -- unit ---------------------------------------------------------------------------------
@@ -227,14 +218,14 @@ def _programme(sentence: str, mention: NumberMention, countries: list[str], gaz)
     if not found:
         return None
     nearest = min(found, key=lambda p: abs(p.start - mention.start))
-    return _iri(nearest.iri)
+    return nearest.iri
 
 
 def _reporter(doc: Document, gaz) -> str:
     found = gaz.organisations_in(doc.organisation)
     if found and found[0].surface == doc.organisation:
-        return _iri(found[0].iri)
-    return _iri(iris.organisation(iris.slugify(doc.organisation)))
+        return found[0].iri
+    return iris.organisation(iris.slugify(doc.organisation))
 
 
 # -- the findings -------------------------------------------------------------------------
@@ -283,12 +274,12 @@ def assess(
                 "unit": unit,
                 "qualifier": m.qualifier,
                 "currency": m.currency,
-                "country": [_iri(iris.country(c)) for c in countries],
+                "country": [iris.country(c) for c in countries],
                 "outcomeOf": _programme(sentence, local, countries, gaz),
                 "startYear": start_year,
                 "endYear": end_year,
                 "reportedBy": reporter,
-                "evidence": _iri(iris.passage(doc.slug, p.n)),
+                "evidence": iris.passage(doc.slug, p.n),
                 "quote": p.text[s:e],  # the source words, a footnote inside included
             }
             status = "outcome"
@@ -303,7 +294,7 @@ def assess(
         if f.record is not None:
             n += 1
             f.record = {
-                "@id": _iri(iris.outcome(doc.slug, n)),
+                "@id": iris.outcome(doc.slug, n),
                 **{k: v for k, v in f.record.items() if v not in (None, [])},
             }
     return findings

@@ -18,7 +18,7 @@ class ReferenceError(ValueError):
     """A reference file is missing or is not valid Turtle; says which file and where."""
 
 
-def reference_files(ontology_dir: Path | None = None) -> list[tuple[Path, ox.NamedNode]]:
+def reference_files(ontology_dir: Path | None = None) -> list[tuple[Path, str]]:
     """Each reference Turtle file with the named graph it belongs in, in a stable order."""
     root = Path(ontology_dir) if ontology_dir is not None else paths.ONTOLOGY
     files = [(root / "poa.ttl", iris.ONTOLOGY_GRAPH), (root / "bpoa.ttl", iris.ONTOLOGY_GRAPH)]
@@ -26,7 +26,8 @@ def reference_files(ontology_dir: Path | None = None) -> list[tuple[Path, ox.Nam
     return files
 
 
-def _parse(path: Path, graph: ox.NamedNode) -> list[ox.Quad]:
+def _parse(path: Path, graph_iri: str) -> list[ox.Quad]:
+    graph = ox.NamedNode(graph_iri)
     try:
         triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)
         return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]

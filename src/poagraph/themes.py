@@ -1,7 +1,7 @@
 """Themes: the SDG targets and UNBIS concepts that BPoA actions and programmes are about.
 
 The links are data (mappings/themes.yaml); this module only reads them and turns them into
-quads, so the report graph says `dcterms:subject` (and, between SKOS concepts,
+records, so the report graph says `dcterms:subject` (and, between SKOS concepts,
 `skos:relatedMatch`) and a query can join the report with the UN vocabularies.
 """
 
@@ -13,14 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from pyoxigraph import NamedNode, Quad
 
 from poagraph import iris, paths
 
 SDG = "http://metadata.un.org/sdg/"
 UNBIS = "http://metadata.un.org/thesaurus/"
-DCTERMS_SUBJECT = NamedNode("http://purl.org/dc/terms/subject")
-SKOS_RELATED_MATCH = NamedNode("http://www.w3.org/2004/02/skos/core#relatedMatch")
 
 THEMES_FILE = paths.MAPPINGS / "themes.yaml"
 
@@ -37,33 +34,33 @@ class ThemesError(ValueError):
 class ThemeLink:
     """What one action or programme is about."""
 
-    subject: NamedNode  #: the action or programme IRI
+    subject: str  #: the action or programme IRI
     is_concept: bool  #: True for actions (SKOS concepts), False for programmes
-    sdg: tuple[NamedNode, ...]
-    unbis: tuple[NamedNode, ...]
+    sdg: tuple[str, ...]
+    unbis: tuple[str, ...]
 
 
-def sdg_iri(code: str) -> NamedNode:
+def sdg_iri(code: str) -> str:
     """The SDG KOS IRI of a compact code: "10.7" -> sdg/10.7, "10.7.2" -> sdg/C100702
     (indicators are named by their permanent code, not their dotted notation)."""
     if _TARGET.match(code):
-        return NamedNode(SDG + code)
+        return SDG + code
     m = _INDICATOR.match(code)
     if m:
         goal, target, indicator = m.groups()
-        return NamedNode(f"{SDG}C{int(goal):02d}{target.rjust(2, '0')}{int(indicator):02d}")
+        return f"{SDG}C{int(goal):02d}{target.rjust(2, '0')}{int(indicator):02d}"
     if code.isdigit() and 1 <= int(code) <= 17:
-        return NamedNode(SDG + str(int(code)))
+        return SDG + str(int(code))
     raise ValueError(f"not an SDG goal, target or indicator code: {code!r}")
 
 
-def unbis_iri(concept_id: str) -> NamedNode:
+def unbis_iri(concept_id: str) -> str:
     if not _UNBIS_ID.match(concept_id):
         raise ValueError(f"not a 7-digit UNBIS Thesaurus concept id: {concept_id!r}")
-    return NamedNode(UNBIS + concept_id)
+    return UNBIS + concept_id
 
 
-def _entry_links(entry: dict, where: str) -> tuple[tuple[NamedNode, ...], tuple[NamedNode, ...]]:
+def _entry_links(entry: dict, where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if not isinstance(entry, dict):
         raise ThemesError(f"{where}: expected a mapping with sdg and unbis lists")
     try:
@@ -95,25 +92,20 @@ def load_themes(path: Path = THEMES_FILE) -> list[ThemeLink]:
     return links
 
 
-def theme_quads(
-    graph: NamedNode,
-    present: Iterable[NamedNode] | None = None,
-    path: Path = THEMES_FILE,
-) -> list[Quad]:
-    """The theme links as quads in `graph`, for the subjects in `present` (the actions and
-    programmes a report actually has; all links when None): `dcterms:subject` to every
-    SDG and UNBIS concept, plus `skos:relatedMatch` from an action to its SDG concepts."""
-    wanted = None if present is None else {str(node) for node in present}
-    quads: list[Quad] = []
+def theme_records(present: Iterable[str], path: Path = THEMES_FILE) -> list[dict]:
+    """The theme links of the actions and programmes a report has (`present`), as records:
+    `subject` to every SDG and UNBIS concept, plus `relatedMatch` from an action (a SKOS
+    concept) to its SDG concepts."""
+    wanted = set(present)
+    records = []
     for link in load_themes(path):
-        if wanted is not None and str(link.subject) not in wanted:
+        if link.subject not in wanted:
             continue
-        for concept in link.sdg + link.unbis:
-            quads.append(Quad(link.subject, DCTERMS_SUBJECT, concept, graph))
-        if link.is_concept:
-            for concept in link.sdg:
-                quads.append(Quad(link.subject, SKOS_RELATED_MATCH, concept, graph))
-    return quads
+        rec: dict = {"@id": link.subject, "subject": [*link.sdg, *link.unbis]}
+        if link.is_concept and link.sdg:
+            rec["relatedMatch"] = list(link.sdg)
+        records.append(rec)
+    return records
 
 
 def linked_concepts(path: Path = THEMES_FILE) -> tuple[set[str], set[str]]:
@@ -121,6 +113,6 @@ def linked_concepts(path: Path = THEMES_FILE) -> tuple[set[str], set[str]]:
     sdg: set[str] = set()
     unbis: set[str] = set()
     for link in load_themes(path):
-        sdg.update(node.value for node in link.sdg)
-        unbis.update(node.value for node in link.unbis)
+        sdg.update(link.sdg)
+        unbis.update(link.unbis)
     return sdg, unbis

@@ -61,8 +61,8 @@ def triples(endpoint_url: str) -> list[Triple]:
         Triple(DATASET, _v("sparqlEndpoint"), NamedNode(endpoint_url)),
         Triple(DATASET, _v("uriSpace"), Literal(iris.ID)),
         Triple(DATASET, _v("vocabulary"), NamedNode(iris.POA)),
-        Triple(DATASET, _v("rootResource"), iris.BPOA),
-        Triple(DATASET, _v("exampleResource"), iris.country("AFG")),
+        Triple(DATASET, _v("rootResource"), NamedNode(iris.BPOA)),
+        Triple(DATASET, _v("exampleResource"), NamedNode(iris.country("AFG"))),
     ]
     out += [Triple(DATASET, _v("feature"), NamedNode(FORMATS + f)) for f in FEATURES]
     site = endpoint_url.rsplit("/", 1)[0]  # where this server answers
