@@ -16,20 +16,13 @@ from pathlib import Path
 from pyoxigraph import NamedNode, Quad
 
 from . import iris, store
+from .errors import BuildError
 
 #: progress(description, completed_steps, total_steps); called before each step and at the end.
 Progress = Callable[[str, int, int], None]
 
 #: Steps per report: parse, extract, map, validate.
 STEPS_PER_REPORT = 4
-
-
-class BuildError(Exception):
-    """The build stopped on bad input (unreadable report, non-conforming graph); says why."""
-
-    def __init__(self, message: str, details: str = ""):
-        super().__init__(message)
-        self.details = details  #: e.g. the SHACL report, for the CLI to print
 
 
 @dataclass

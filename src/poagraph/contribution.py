@@ -37,6 +37,7 @@ import yaml
 from rdflib.namespace import RDF, RDFS
 
 from . import iris, paths, reference, store
+from .errors import ContributionError
 from .validate import Result, ValidationReport, describe, merge_results, run_shapes
 
 #: The published JSON-LD context; documents naming it get mappings/contribution.context.jsonld.
@@ -57,26 +58,6 @@ _CSV = "urn:poagraph:csv#"
 _CSV_NAMESPACE = ox.NamedNode(_CSV + "namespace")
 _CSVW_ROW = ox.NamedNode("http://www.w3.org/ns/csvw#row")
 _CSVW_ROWNUM = ox.NamedNode("http://www.w3.org/ns/csvw#rowNum")
-
-
-class ContributionError(ValueError):
-    """The contribution cannot be read at all (exit 2): says what and where."""
-
-    def __init__(
-        self,
-        message: str,
-        source: str = "",
-        line: int | None = None,
-        column: int | str | None = None,
-        row: int | None = None,
-    ):
-        self.source, self.line, self.column, self.row = source, line, column, row
-        where = source
-        if line is not None:
-            where += f":{line}" + (f":{column}" if column is not None else "")
-        elif row is not None:
-            where += f": row {row}" + (f", column {column}" if column is not None else "")
-        super().__init__(f"{where}: {message}" if where else message)
 
 
 # ------------------------------------------------------------------------------ data files

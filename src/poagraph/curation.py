@@ -24,6 +24,7 @@ from pathlib import Path
 import yaml
 
 from poagraph import iris
+from poagraph.errors import MappingsError
 from poagraph.paths import MAPPINGS
 from poagraph.quantities import find_numbers
 
@@ -43,7 +44,7 @@ _FIELDS = {
 _META = {"number", "quote", "note", "reason"}
 
 
-class CurationError(ValueError):
+class CurationError(MappingsError):
     """A curated entry is malformed or does not match the report; names the entry."""
 
 

@@ -20,13 +20,14 @@ from pathlib import Path
 from pyoxigraph import Quad, RdfFormat, parse
 
 from . import paths
+from .errors import MappingsError
 
 CONTEXT_FILE = paths.MAPPINGS / "context.jsonld"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
-class MappingError(ValueError):
-    """A record cannot be mapped: names the record and the key."""
+#: A record cannot be mapped: names the record and the key.
+MappingError = MappingsError
 
 
 @lru_cache(maxsize=4)

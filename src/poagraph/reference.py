@@ -12,10 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from poagraph import iris, paths
-
-
-class ReferenceError(ValueError):
-    """A reference file is missing or is not valid Turtle; says which file and where."""
+from poagraph.errors import ReferenceDataError
 
 
 def reference_files(ontology_dir: Path | None = None) -> list[tuple[Path, str]]:
@@ -32,9 +29,9 @@ def _parse(path: Path, graph_iri: str) -> list[ox.Quad]:
         triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)
         return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
     except FileNotFoundError as err:
-        raise ReferenceError(f"{path}: reference file missing") from err
+        raise ReferenceDataError(f"{path}: reference file missing") from err
     except SyntaxError as err:  # pyoxigraph's parse errors carry line and column
-        raise ReferenceError(f"{path}: {err}") from err
+        raise ReferenceDataError(f"{path}: {err}") from err
 
 
 def reference_quads(ontology_dir: Path | None = None) -> list[ox.Quad]:

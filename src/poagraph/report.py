@@ -12,14 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-class ReportError(ValueError):
-    """The report cannot be read or does not follow the layout; says where."""
-
-    def __init__(self, message: str, path: str | Path | None = None, line: int | None = None):
-        self.path, self.line = path, line
-        where = f"{path}:{line}: " if path and line else f"{path}: " if path else ""
-        super().__init__(where + message)
+from .errors import ReportError
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,10 @@ query worker processes (executor.py). The app is created in each web process aft
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
-import click
 from gunicorn.app.base import BaseApplication
 
-from poagraph import paths
 from poagraph.web import load_config
 
 
@@ -74,83 +71,3 @@ def run(
     workers = workers or min(4, os.cpu_count() or 1)
     timeout_s = float(settings["QUERY_TIMEOUT_S"])
     _Gunicorn(overrides, gunicorn_options(host, port, workers, threads, timeout_s)).run()
-
-
-def ensure_store(store_path: Path) -> None:
-    """Build the bundled reports into `store_path` when no store is there yet."""
-    from poagraph import store
-    from poagraph.build import build
-
-    if store.exists(store_path):
-        return
-    click.echo(f"No store at {store_path}: building it first...", err=True)
-    result = build(paths.BUNDLED_REPORTS, store_path)
-    click.echo(f"Built {store_path} in {result.seconds:.1f} s.", err=True)
-
-
-@click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@click.option(
-    "--store",
-    "store_path",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Store directory [default: $POAGRAPH_STORE or var/store]; built if missing.",
-)
-@click.option(
-    "--timeout-s",
-    default=None,
-    type=click.FloatRange(min=0, min_open=True),
-    help="Per-query time limit in seconds [default: 30]; a request's timeout= may lower it.",
-)
-@click.option(
-    "--workers",
-    default=None,
-    type=click.IntRange(min=1),
-    help="Web processes [default: CPU count, at most 4].",
-)
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1))
-@click.option(
-    "--executors",
-    default=None,
-    type=click.IntRange(min=1),
-    help="Query worker processes per web process [default: 2].",
-)
-@click.option(
-    "--in-memory/--on-disk",
-    default=None,
-    help="Query an in-memory copy of the store (faster; the default) or the store on disk.",
-)
-def serve_command(
-    host: str,
-    port: int,
-    store_path: Path | None,
-    timeout_s: float | None,
-    workers: int | None,
-    threads: int,
-    executors: int | None,
-    in_memory: bool | None,
-) -> None:
-    """Serve the SPARQL endpoint, linked-data pages and query UI (read-only).
-
-    Settings not given as options come from $POAGRAPH_CONFIG (a TOML file), then POAGRAPH_*
-    environment variables (POAGRAPH_QUERY_TIMEOUT_S, ...), then the defaults."""
-    from poagraph.cli import user_errors
-
-    given = {
-        "STORE": store_path,
-        "QUERY_TIMEOUT_S": timeout_s,
-        "EXECUTORS": executors,
-        "IN_MEMORY": in_memory,
-    }
-    overrides = {key: value for key, value in given.items() if value is not None}
-    try:
-        settings = load_config(overrides)
-    except (OSError, ValueError) as exc:  # an unreadable or invalid $POAGRAPH_CONFIG file
-        raise click.ClickException(f"configuration: {exc}") from None
-    store_path = Path(settings["STORE"])
-    with user_errors():
-        ensure_store(store_path)
-    click.echo(f"poagraph: serving {store_path} at http://{host}:{port}/", err=True)
-    run(host, port, workers, threads, **overrides)

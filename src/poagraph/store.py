@@ -31,6 +31,7 @@ from pyoxigraph import (
 )
 
 from . import iris
+from .errors import StoreError
 
 #: Prefixes written into Turtle and TriG exports (and available to the endpoint).
 PREFIXES = {
@@ -58,10 +59,6 @@ FORMATS = {
 
 #: Scratch graphs live here between the staging write and the move; never left behind.
 _STAGING = iris.GRAPH + "staging/"
-
-
-class StoreError(OSError):
-    """The store cannot be opened or written (locked by another process, bad directory)."""
 
 
 def exists(path: str | Path) -> bool:

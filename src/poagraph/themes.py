@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from poagraph import iris, paths
+from poagraph.errors import MappingsError
 
 SDG = "http://metadata.un.org/sdg/"
 UNBIS = "http://metadata.un.org/thesaurus/"
@@ -26,7 +27,7 @@ _INDICATOR = re.compile(r"^(\d{1,2})\.([0-9]{1,2}|[a-z])\.(\d{1,2})$")
 _UNBIS_ID = re.compile(r"^\d{7}$")
 
 
-class ThemesError(ValueError):
+class ThemesError(MappingsError):
     """The themes file is malformed; says which file and which entry."""
 
 

@@ -1,19 +1,8 @@
-"""The `poagraph` command line: a thin layer over build, store and coverage.
-
-Domain errors (unreadable report, locked store, SPARQL syntax) become click.ClickException
-here and nowhere else: a clear message and a non-zero exit, never a traceback.
-
-Commands written in other modules register in LAZY_COMMANDS ("name": "module:attribute",
-the attribute being a click.Command); they are imported only when invoked, so
-`poagraph build` does not pay for Flask or pySHACL start-up.
-"""
+"""Commands on the graph: build, export, stats, coverage, query."""
 
 from __future__ import annotations
 
-import importlib
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -32,85 +21,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, iris, paths, store
-from .report import ReportError
-
-#: Commands defined elsewhere: name -> "module:attribute" (a click.Command).
-LAZY_COMMANDS: dict[str, str] = {
-    "validate": "poagraph.validate:validate_command",
-    "serve": "poagraph.serve:serve_command",
-}
-
-#: Messages and tables go to stderr, so stdout carries only data (exports, query results).
-err = Console(stderr=True)
+from poagraph import iris, paths, store
+from poagraph.cli.common import err, short, store_option, user_errors
 
 
-class _Group(click.Group):
-    """A click group that also offers the commands of LAZY_COMMANDS, imported on use."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in self.commands:
-            return self.commands[cmd_name]
-        target = LAZY_COMMANDS.get(cmd_name)
-        if target is None:
-            return None
-        module_name, attribute = target.split(":")
-        command = getattr(importlib.import_module(module_name), attribute)
-        if not isinstance(command, click.Command):
-            raise TypeError(f"{target} is not a click command")
-        return command
-
-
-def _input_errors() -> tuple[type[Exception], ...]:
-    """Errors in files a user edits (reports, mappings/, ontology/): each names the file
-    and the place. Imported when needed, so light commands do not load the extraction."""
-    from .curation import CurationError
-    from .mapping import MappingError
-    from .reference import ReferenceError
-    from .themes import ThemesError
-
-    # ReportError covers the gazetteer's and the extraction's errors (subclasses).
-    return ReportError, CurationError, MappingError, ReferenceError, ThemesError
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn the errors a user can cause and fix into a one-line message and exit 1."""
-    from .build import BuildError
-
-    try:
-        yield
-    except store.StoreError as e:
-        raise click.ClickException(str(e)) from e
-    except BuildError as e:
-        if e.details:
-            err.print(e.details, markup=False, highlight=False)
-        raise click.ClickException(str(e)) from e
-    except ValueError as e:
-        if isinstance(e, _input_errors()):
-            raise click.ClickException(str(e)) from e
-        raise  # a bug, not bad input: keep the traceback
-
-
-store_option = click.option(
-    "--store",
-    "store_path",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Store directory [default: $POAGRAPH_STORE or var/store].",
-)
-
-
-@click.group(cls=_Group)
-@click.version_option(__version__, prog_name="poagraph")
-def main() -> None:
-    """poagraph: Programme of Action reports as a knowledge graph with a SPARQL endpoint."""
-
-
-@main.command()
+@click.command()
 @click.option(
     "--report",
     "reports",
@@ -121,8 +36,8 @@ def main() -> None:
 @store_option
 def build(reports: tuple[Path, ...], store_path: Path | None) -> None:
     """Parse, extract, map, validate and load reports into the store."""
-    from .build import build as run_build
-    from .build import total_steps
+    from poagraph.build import build as run_build
+    from poagraph.build import total_steps
 
     report_paths = list(reports) or list(paths.BUNDLED_REPORTS)
     store_path = store_path or paths.default_store()
@@ -147,11 +62,11 @@ def build(reports: tuple[Path, ...], store_path: Path | None) -> None:
     table.add_column("graph")
     table.add_column("triples", justify="right")
     for graph, n in result.graphs.items():
-        table.add_row(Text(_short(graph)), str(n))
+        table.add_row(Text(short(graph)), str(n))
     err.print(table)
 
 
-@main.command()
+@click.command()
 @store_option
 @click.option(
     "--format",
@@ -176,7 +91,7 @@ def export(store_path: Path | None, fmt: str, output: Path | None) -> None:
             err.print(f"Wrote {output}")
 
 
-@main.command()
+@click.command()
 @store_option
 def stats(store_path: Path | None) -> None:
     """Count triples per graph and resources per class."""
@@ -188,7 +103,7 @@ def stats(store_path: Path | None) -> None:
     graphs.add_column("graph")
     graphs.add_column("triples", justify="right")
     for g, n in s.triples.items():
-        graphs.add_row(_short(g), str(n))
+        graphs.add_row(short(g), str(n))
     graphs.add_row("[b]total[/b]", f"[b]{s.total}[/b]")
     console.print(graphs)
 
@@ -196,14 +111,14 @@ def stats(store_path: Path | None) -> None:
     classes.add_column("class")
     classes.add_column("all graphs", justify="right")
     for g in s.triples:
-        classes.add_column(_short(g), justify="right")
+        classes.add_column(short(g), justify="right")
     for cls, per_graph in s.classes.items():
         row = [str(per_graph.get(g, "")) for g in s.triples]
-        classes.add_row(_short(cls), str(s.union.get(cls, 0)), *row)
+        classes.add_row(short(cls), str(s.union.get(cls, 0)), *row)
     console.print(classes)
 
 
-@main.command()
+@click.command()
 @click.option(
     "--report",
     "report_path",
@@ -213,10 +128,10 @@ def stats(store_path: Path | None) -> None:
 )
 def coverage(report_path: Path | None) -> None:
     """Every number in the report's text and what became of it."""
-    from . import gazetteer
-    from .coverage import coverage as report_coverage
-    from .coverage import format_coverage
-    from .report import parse_report
+    from poagraph import gazetteer
+    from poagraph.coverage import coverage as report_coverage
+    from poagraph.coverage import format_coverage
+    from poagraph.report import parse_report
 
     with user_errors():
         doc = parse_report(report_path or paths.BUNDLED_REPORTS[0])
@@ -224,7 +139,7 @@ def coverage(report_path: Path | None) -> None:
     Console().print(format_coverage(rows, title=f"Numbers in {doc.path.name}"))
 
 
-@main.command()
+@click.command()
 @store_option
 @click.option(
     "--file",
@@ -257,7 +172,7 @@ def query(
     with user_errors():
         db = store.open_store(store_path or paths.default_store(), read_only=True)
         try:
-            results = db.query(text, prefixes=store.PREFIXES, use_default_graph_as_union=True)
+            results = db.query(text, prefixes=iris.PREFIXES, use_default_graph_as_union=True)
         except SyntaxError as e:  # pyoxigraph says "error at LINE:COLUMN: ..."
             del db  # the traceback keeps this frame: let the store's lock go now
             raise click.ClickException(f"{source}: SPARQL syntax {e}") from e
@@ -286,20 +201,9 @@ def _print_results(results: object, fmt: str) -> None:
         return
     # CONSTRUCT / DESCRIBE: Turtle for reading, N-Triples for line tools, JSON-LD.
     kind = {"table": RdfFormat.TURTLE, "csv": RdfFormat.N_TRIPLES, "json": RdfFormat.JSON_LD}
-    prefixes = store.PREFIXES if fmt == "table" else None
+    prefixes = iris.PREFIXES if fmt == "table" else None
     out.write(serialize(list(results), format=kind[fmt], prefixes=prefixes))
     out.flush()
-
-
-def _short(iri: str) -> str:
-    """Compact an IRI with the known prefixes, for tables meant for people."""
-    graph_base = iris.GRAPH
-    if iri.startswith(graph_base):
-        return iri[len(graph_base) :]
-    for prefix, ns in store.PREFIXES.items():
-        if iri.startswith(ns) and "/" not in iri[len(ns) :]:
-            return f"{prefix}:{iri[len(ns) :]}"
-    return iri
 
 
 def _cell(term: object) -> Text:
@@ -307,9 +211,12 @@ def _cell(term: object) -> Text:
     if term is None:
         return Text("")
     if isinstance(term, NamedNode):
-        return Text(_short(term.value))
+        return Text(short(term.value))
     if isinstance(term, Literal):
         return Text(term.value)
     if isinstance(term, BlankNode):
         return Text(f"_:{term.value}")
     return Text(str(term))
+
+
+COMMANDS = (build, export, stats, coverage, query)

@@ -1,0 +1,47 @@
+"""What every command shares: the error boundary, the --store option, short names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from poagraph import iris
+from poagraph.errors import BuildError, PoagraphError
+
+#: Messages and tables go to stderr, so stdout carries only data (exports, query results).
+err = Console(stderr=True)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the errors a user can cause and fix (every PoagraphError: bad input with its
+    place, a locked store, a build that does not conform) into a message and exit 1.
+    Anything else is a bug and keeps its traceback."""
+    try:
+        yield
+    except BuildError as e:
+        if e.details:
+            err.print(e.details, markup=False, highlight=False)
+        raise click.ClickException(str(e)) from e
+    except PoagraphError as e:
+        raise click.ClickException(str(e)) from e
+
+
+store_option = click.option(
+    "--store",
+    "store_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Store directory [default: $POAGRAPH_STORE or var/store].",
+)
+
+
+def short(iri: str) -> str:
+    """An IRI for tables meant for people: a graph by its path, others as a CURIE."""
+    if iri.startswith(iris.GRAPH):
+        return iri[len(iris.GRAPH) :]
+    return iris.curie(iri)

@@ -1,0 +1,60 @@
+"""`poagraph validate`: check a contribution before it enters the graph.
+
+The exit status is a contract, as pySHACL's: 0 conforms, 1 violations, 2 unreadable input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from poagraph import paths
+from poagraph.errors import ContributionError
+
+EXIT_CONFORMS, EXIT_VIOLATIONS, EXIT_UNREADABLE = 0, 1, 2
+
+
+@click.command("validate")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ttl", "jsonld", "csv"]),
+    default=None,
+    help="Input format (default: from the file extension: .ttl, .jsonld/.json, .csv).",
+)
+@click.option(
+    "--output",
+    type=click.Choice(["text", "turtle", "json", "html"]),
+    default="text",
+    show_default=True,
+    help="Report format, written to standard output.",
+)
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The built graph to validate against (default: $POAGRAPH_STORE or var/store).",
+)
+def validate_command(file: Path, fmt: str | None, output: str, store_path: Path | None) -> None:
+    """Check a contribution FILE (Turtle, JSON-LD or CSV) before it enters the graph.
+
+    The contribution is checked with the shapes, together with the reference data
+    (ontology, UN vocabulary) and the graph already built, so countries, commitments,
+    organisations and programmes can be named by IRI or by name. Exit status: 0 conforms,
+    1 violations, 2 the file could not be read.
+    """
+    from poagraph.contribution import open_reference
+    from poagraph.contribution import validate_contribution as run
+
+    try:
+        reference = open_reference(store_path or paths.default_store())
+        report = run(file, fmt=fmt, reference=reference)
+    except ContributionError as e:  # unreadable: exit 2, as pySHACL does
+        click.echo(f"poagraph validate: {e}", err=True)
+        raise SystemExit(EXIT_UNREADABLE) from None
+    rendered = report.render(output)
+    click.echo(rendered, nl=not rendered.endswith("\n"))
+    raise SystemExit(EXIT_CONFORMS if report.conforms else EXIT_VIOLATIONS)

@@ -1,0 +1,93 @@
+"""Every error poagraph raises on purpose, in one place.
+
+Two families: `InputError`, bad input a user can fix (a report, a file under mappings/ or
+ontology/, a contribution), which says what is wrong and where (file, line, column, or a
+spreadsheet's row and column); and the failures of running parts (store, build, queries).
+The CLI catches `PoagraphError` and prints its message; anything else is a bug and keeps
+its traceback. This module imports nothing of ours, so every layer may raise these.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PoagraphError(Exception):
+    """Base of every error poagraph raises on purpose: its message is for the user."""
+
+
+class InputError(PoagraphError, ValueError):
+    """Input a user can fix: says what is wrong and where.
+
+    `path` is the file (or a name such as "names.csv"); `line`/`column` a position in a text
+    file, `row`/`column` one in a spreadsheet (column may be a header name).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        path: str | Path | None = None,
+        line: int | None = None,
+        column: int | str | None = None,
+        row: int | None = None,
+    ):
+        self.message = message
+        self.path, self.line, self.column, self.row = path, line, column, row
+        where = _where(path, line, column, row)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+def _where(path, line, column, row) -> str:
+    where = str(path) if path else ""
+    if line is not None:
+        return where + f":{line}" + (f":{column}" if column is not None else "")
+    if row is not None:
+        return where + f": row {row}" + (f", column {column}" if column is not None else "")
+    return where
+
+
+class ReportError(InputError):
+    """A report cannot be read, does not follow the layout, or does not fit the curated data
+    (a quote not in the text, an unknown slug or place heading)."""
+
+
+class MappingsError(InputError):
+    """A file under mappings/ (gazetteer, curation, themes, events, JSON-LD context) or a
+    record built from it is malformed: names the file and the entry."""
+
+
+class ReferenceDataError(InputError):
+    """A reference file under ontology/ is missing or is not valid Turtle."""
+
+
+class ContributionError(InputError):
+    """A contribution cannot be read at all (exit 2 of `poagraph validate`)."""
+
+
+class StoreError(PoagraphError, OSError):
+    """The store cannot be opened or written (locked by another process, bad directory)."""
+
+
+class BuildError(PoagraphError):
+    """The build stopped on bad input (unreadable report, non-conforming graph); says why."""
+
+    def __init__(self, message: str, details: str = ""):
+        super().__init__(message)
+        self.details = details  #: e.g. the SHACL report, for the CLI to print
+
+
+class QueryError(PoagraphError):
+    """A query request the client got wrong: carries the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+class QueryTimeout(PoagraphError):
+    """The query ran past its time limit and was stopped."""
+
+
+class WorkerUnavailable(PoagraphError):
+    """No query worker could take the query (store missing, workers failing to start, all
+    busy): the service is unavailable for now, 503 with Retry-After."""
