@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from bench import print_figures, summary, timings
 from poagraph import paths
-from poagraph.coverage import coverage
-from poagraph.gazetteer import load_gazetteer, passage_countries
-from poagraph.outcomes import extract_outcomes
-from poagraph.quantities import find_numbers
-from poagraph.report import parse_report
+from poagraph.extract.coverage import coverage
+from poagraph.extract.gazetteer import load_gazetteer, passage_countries
+from poagraph.extract.outcomes import extract_outcomes
+from poagraph.extract.quantities import find_numbers
+from poagraph.extract.report import parse_report
 
 RUNS = 20
 

@@ -10,10 +10,11 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Store
 
 from poagraph import iris, paths
-from poagraph.extract import ExtractError, extract
-from poagraph.gazetteer import Gazetteer, load_gazetteer, passage_countries
+from poagraph.errors import ReportError
+from poagraph.extract import extract
+from poagraph.extract.gazetteer import Gazetteer, load_gazetteer, passage_countries
+from poagraph.extract.report import Document, parse_report
 from poagraph.mapping import MappingError, records_to_quads
-from poagraph.report import Document, parse_report
 
 POA = iris.POA
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -271,7 +272,7 @@ def test_a_curated_event_quote_missing_from_the_report_fails(
         "    quote: [a conference held on the Moon]\n",
         encoding="utf-8",
     )
-    with pytest.raises(ExtractError, match=r"Imagined.*quote not found.*Moon"):
+    with pytest.raises(ReportError, match=r"Imagined.*quote not found.*Moon"):
         extract(doc, gaz, events)
 
 
@@ -289,6 +290,84 @@ def test_another_report_extracts_without_code_change(gaz: Gazetteer) -> None:
     microlead = next(r for r in recs if r["@id"] == iris.programme("microlead"))
     assert microlead["implementedBy"] == [iris.organisation("uncdf")]
     assert records_to_quads(recs, iris.report_graph(other.slug))
+
+
+# -- who wrote the report --------------------------------------------------------------------
+
+#: A report of the common layout whose title names its organisation as {organisation}.
+_TITLED_REPORT = """Global review of the implementation of the Programme of Action for
+the LDCs for the decade 2001-2010
+
+**Report on {organisation} contribution to the implementation of the Programme
+of Action**
+
+Commitment 4: Building productive capacities to make globalization work for LDCs
+
+▪ **Supporting the efforts of LDCs to manage labour migration**
+
+General activities
+
+The organisation trained 45 migration officers from LDCs in 2009.
+
+Nepal
+
+In Nepal, it assisted over 1,200 returning migrants between 2008 and 2010.
+"""
+
+
+@pytest.mark.parametrize(
+    ("organisation", "reporter"),
+    [
+        ("the International Organization for Migration (IOM)", iris.organisation("iom")),
+        ("the International Organization for Migration", iris.organisation("iom")),
+        ("IOM", iris.organisation("iom")),
+        (
+            "the Ruritanian Development Agency (RDA)",
+            iris.organisation("ruritanian-development-agency-rda"),
+        ),
+    ],
+)
+def test_the_report_and_every_outcome_name_one_reporting_organisation(
+    gaz: Gazetteer, tmp_path: Path, organisation: str, reporter: str
+) -> None:
+    path = tmp_path / "titled-bpoa-review.md"
+    path.write_text(_TITLED_REPORT.format(organisation=organisation), encoding="utf-8")
+    recs = extract(parse_report(path), gaz)
+    report = next(r for r in recs if r.get("@type") == "Report")
+    outcomes = _typed(recs, "Outcome")
+    assert len(outcomes) == 2
+    assert report["reportedBy"] == reporter
+    assert {o["reportedBy"] for o in outcomes} == {reporter}
+    organisations = {r["@id"]: r for r in _typed(recs, "Organisation")}
+    assert reporter in organisations  # known or minted, the reporter is described
+
+
+def test_a_reporter_no_gazetteer_knows_is_described_and_the_build_conforms(
+    tmp_path: Path,
+) -> None:
+    """Regression: a minted reporting organisation had no Organisation record, so the
+    shapes refused the graph ("Reported by must name an organisation")."""
+    from poagraph.build import build
+
+    path = tmp_path / "titled-bpoa-review.md"
+    text = _TITLED_REPORT.format(organisation="the Ruritanian Development Agency (RDA)")
+    path.write_text(text, encoding="utf-8")
+    recs = extract(parse_report(path), load_gazetteer())
+    [rda] = [r for r in _typed(recs, "Organisation") if "ruritanian" in r["@id"]]
+    assert rda["label"] == "Ruritanian Development Agency"
+    assert rda["acronym"] == ["RDA"]
+    result = build([path], tmp_path / "store")
+    assert result.reports[0].triples > 0
+
+
+def test_extraction_imports_no_rdf_library() -> None:
+    """extract/ turns text into plain records: the RDF is the mapping stage's job."""
+    package = Path(__file__).parents[1] / "src/poagraph/extract"
+    sources = sorted(package.glob("*.py"))
+    assert len(sources) > 5
+    rdf = re.compile(r"^\s*(?:import\s+pyoxigraph|from\s+pyoxigraph\b)|rdflib", re.MULTILINE)
+    found = {p.name: rdf.findall(p.read_text(encoding="utf-8")) for p in sources}
+    assert {name: hits for name, hits in found.items() if hits} == {}
 
 
 # -- mapping ---------------------------------------------------------------------------------
@@ -374,5 +453,5 @@ def test_an_unknown_place_heading_is_a_clear_error(gaz: Gazetteer, tmp_path: Pat
     path = tmp_path / "iom-bpoa-review.md"
     path.write_text(changed, encoding="utf-8")
     line = changed[: changed.index("\nRuritania\n")].count("\n") + 2
-    with pytest.raises(ExtractError, match=rf"{path.name}:{line}: place heading 'Ruritania'"):
+    with pytest.raises(ReportError, match=rf"{path.name}:{line}: place heading 'Ruritania'"):
         extract(parse_report(path), gaz)

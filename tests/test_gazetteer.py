@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from poagraph import paths
-from poagraph.gazetteer import Gazetteer, GazetteerError, load_gazetteer
+from poagraph.errors import MappingsError
+from poagraph.extract.gazetteer import Gazetteer, load_gazetteer
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +70,7 @@ def test_unknown_heading_is_reported_not_guessed(gaz: Gazetteer) -> None:
 
 def test_every_heading_of_the_report_resolves(gaz: Gazetteer, source: str) -> None:
     """Place headings: the short lines between paragraphs that name places."""
-    from poagraph.report import parse_report
+    from poagraph.extract.report import parse_report
 
     doc = parse_report(paths.BUNDLED_REPORTS[0])
     headings = {p.heading for p in doc.places}
@@ -264,7 +265,7 @@ def _copy_mappings(tmp_path: Path) -> Path:
 def test_bad_iso3_is_a_clear_error(tmp_path: Path) -> None:
     d = _copy_mappings(tmp_path)
     (d / "countries.yaml").write_text("aliases:\n  Ruritania: RUR\n", encoding="utf-8")
-    with pytest.raises(GazetteerError, match=r"Ruritania.*'RUR' is not an ISO 3166"):
+    with pytest.raises(MappingsError, match=r"Ruritania.*'RUR' is not an ISO 3166"):
         load_gazetteer(d)
 
 
@@ -272,7 +273,7 @@ def test_duplicate_slug_is_a_clear_error(tmp_path: Path) -> None:
     d = _copy_mappings(tmp_path)
     with (d / "programmes.yaml").open("a", encoding="utf-8") as f:
         f.write("\n- slug: rana\n  label: Another RANA\n")
-    with pytest.raises(GazetteerError, match=r"programmes.yaml entry .*duplicate slug 'rana'"):
+    with pytest.raises(MappingsError, match=r"programmes.yaml entry .*duplicate slug 'rana'"):
         load_gazetteer(d)
 
 
@@ -281,7 +282,7 @@ def test_unknown_group_member_is_a_clear_error(tmp_path: Path) -> None:
     (d / "organisation-groups.yaml").write_text(
         "- surface: Governments of A and B\n  members: [government-irl, nobody]\n", encoding="utf-8"
     )
-    with pytest.raises(GazetteerError, match=r"unknown.*nobody"):
+    with pytest.raises(MappingsError, match=r"unknown.*nobody"):
         load_gazetteer(d)
 
 
@@ -289,7 +290,7 @@ def test_programme_naming_an_unknown_organisation_is_a_clear_error(tmp_path: Pat
     d = _copy_mappings(tmp_path)
     with (d / "programmes.yaml").open("a", encoding="utf-8") as f:
         f.write("\n- slug: extra\n  label: Extra\n  fundedBy: [{org: nobody, quote: x}]\n")
-    with pytest.raises(GazetteerError, match=r"programmes.yaml extra: fundedBy .*'nobody'"):
+    with pytest.raises(MappingsError, match=r"programmes.yaml extra: fundedBy .*'nobody'"):
         load_gazetteer(d)
 
 

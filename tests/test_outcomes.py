@@ -14,11 +14,12 @@ import pytest
 from rich.table import Table
 
 from poagraph import iris
-from poagraph.coverage import STATUSES, coverage, format_coverage, summary
-from poagraph.curation import CurationError, load_curation
-from poagraph.gazetteer import load_gazetteer, passage_countries
-from poagraph.outcomes import assess, extract_outcomes
-from poagraph.report import parse_report
+from poagraph.errors import MappingsError, ReportError
+from poagraph.extract.coverage import STATUSES, coverage, format_coverage, summary
+from poagraph.extract.curation import load_curation
+from poagraph.extract.gazetteer import load_gazetteer, passage_countries
+from poagraph.extract.outcomes import assess, extract_outcomes
+from poagraph.extract.report import parse_report
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reports"
 
@@ -295,35 +296,45 @@ def test_a_stale_curated_quote_is_an_error_naming_the_entry(tmp_path, doc, gaz, 
         "    - {number: '4,400', quote: 'It has assisted over 4,400 migrants', unit: x}\n"
         "    - {number: '900', quote: 'IOM has developed 900 projects', unit: y}\n",
     )
-    with pytest.raises(CurationError) as e:
+    with pytest.raises(ReportError) as e:
         assess(doc, gaz, countries, load_curation(path))
+    assert e.value.line == 4
     assert "curated.yaml:4: iom-bpoa-review outcomes entry 2" in str(e.value)
     assert "IOM has developed 900 projects" in str(e.value)
     assert "not in the report" in str(e.value)
 
 
 @pytest.mark.parametrize(
-    ("entry", "message"),
+    ("entry", "message", "error"),
     [
-        ("{number: '4,500', quote: 'It has assisted over 4,400 migrants'}", "number is not in"),
+        (
+            "{number: '4,500', quote: 'It has assisted over 4,400 migrants'}",
+            "number is not in",
+            ReportError,
+        ),
         (
             "{number: '2001', quote: 'Overseas Employment created in 2001'}",
             "not a quantity (year)",
+            ReportError,
         ),
-        ("{number: 'two', quote: 'IOM'}", "occurs"),
-        ("{number: '900', quote: 'nearly 900 reintegration', colour: red}", "unknown field"),
+        ("{number: 'two', quote: 'IOM'}", "occurs", ReportError),
+        (
+            "{number: '900', quote: 'nearly 900 reintegration', colour: red}",
+            "unknown field",
+            MappingsError,
+        ),
     ],
 )
-def test_curation_errors_say_what_is_wrong(tmp_path, doc, gaz, countries, entry, message):
+def test_curation_errors_say_what_is_wrong(tmp_path, doc, gaz, countries, entry, message, error):
     path = write(tmp_path, f"iom-bpoa-review:\n  outcomes:\n    - {entry}\n")
-    with pytest.raises(CurationError, match="outcomes entry 1") as e:
+    with pytest.raises(error, match="outcomes entry 1") as e:
         assess(doc, gaz, countries, load_curation(path))
     assert message in str(e.value)
 
 
 def test_an_ignore_needs_a_reason(tmp_path):
     path = write(tmp_path, "r:\n  ignore:\n    - {number: six, quote: six ministries}\n")
-    with pytest.raises(CurationError, match="needs a reason"):
+    with pytest.raises(MappingsError, match="needs a reason"):
         load_curation(path)
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from poagraph.quantities import find_numbers
+from poagraph.extract.quantities import find_numbers
 
 
 def only(text: str, kind: str | None = None):

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from poagraph import paths
-from poagraph.report import ReportError, parse_report, parse_text
+from poagraph.errors import ReportError
+from poagraph.extract.report import parse_report, parse_text
 
 HEAD = "Title of a review\n\n**Report on WHO contribution to the review**\n\n"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from poagraph.sentences import sentence_at, sentence_spans
+from poagraph.extract.sentences import sentence_at, sentence_spans
 
 
 def sentences(text: str) -> list[str]:

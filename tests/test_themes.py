@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from poagraph import iris, paths, themes
-from poagraph.report import parse_report
+from poagraph import iris, paths
+from poagraph.errors import MappingsError
+from poagraph.extract import themes
+from poagraph.extract.report import parse_report
 
 SUBJECT = "http://purl.org/dc/terms/subject"
 RELATED = "http://www.w3.org/2004/02/skos/core#relatedMatch"
@@ -87,5 +89,5 @@ def test_every_link_when_every_subject_is_present() -> None:
 def test_malformed_themes_name_the_entry(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "themes.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(themes.ThemesError, match=message.replace("[", r"\[").replace(".", r"\.")):
+    with pytest.raises(MappingsError, match=message.replace("[", r"\[").replace(".", r"\.")):
         themes.load_themes(path)

@@ -33,7 +33,7 @@ from poagraph.cli.common import err, short, store_option, user_errors
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A report in the agencies' common layout (repeatable) [default: the bundled report].",
 )
-@store_option
+@store_option()
 def build(reports: tuple[Path, ...], store_path: Path | None) -> None:
     """Parse, extract, map, validate and load reports into the store."""
     from poagraph.build import build as run_build
@@ -67,7 +67,7 @@ def build(reports: tuple[Path, ...], store_path: Path | None) -> None:
 
 
 @click.command()
-@store_option
+@store_option()
 @click.option(
     "--format",
     "fmt",
@@ -92,7 +92,7 @@ def export(store_path: Path | None, fmt: str, output: Path | None) -> None:
 
 
 @click.command()
-@store_option
+@store_option()
 def stats(store_path: Path | None) -> None:
     """Count triples per graph and resources per class."""
     with user_errors():
@@ -128,19 +128,19 @@ def stats(store_path: Path | None) -> None:
 )
 def coverage(report_path: Path | None) -> None:
     """Every number in the report's text and what became of it."""
-    from poagraph import gazetteer
-    from poagraph.coverage import coverage as report_coverage
-    from poagraph.coverage import format_coverage
-    from poagraph.report import parse_report
+    from poagraph.extract.coverage import coverage as report_coverage
+    from poagraph.extract.coverage import format_coverage
+    from poagraph.extract.gazetteer import load_gazetteer
+    from poagraph.extract.report import parse_report
 
     with user_errors():
         doc = parse_report(report_path or paths.BUNDLED_REPORTS[0])
-        rows = report_coverage(doc, gazetteer.load_gazetteer())
+        rows = report_coverage(doc, load_gazetteer())
     Console().print(format_coverage(rows, title=f"Numbers in {doc.path.name}"))
 
 
 @click.command()
-@store_option
+@store_option()
 @click.option(
     "--file",
     "query_file",

@@ -27,10 +27,6 @@ _INDICATOR = re.compile(r"^(\d{1,2})\.([0-9]{1,2}|[a-z])\.(\d{1,2})$")
 _UNBIS_ID = re.compile(r"^\d{7}$")
 
 
-class ThemesError(MappingsError):
-    """The themes file is malformed; says which file and which entry."""
-
-
 @dataclass(frozen=True)
 class ThemeLink:
     """What one action or programme is about."""
@@ -61,16 +57,16 @@ def unbis_iri(concept_id: str) -> str:
     return UNBIS + concept_id
 
 
-def _entry_links(entry: dict, where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _entry_links(entry: dict, path: Path, where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if not isinstance(entry, dict):
-        raise ThemesError(f"{where}: expected a mapping with sdg and unbis lists")
+        raise MappingsError(f"{where}: expected a mapping with sdg and unbis lists", path)
     try:
         sdg = tuple(sdg_iri(str(code)) for code in entry.get("sdg") or [])
         unbis = tuple(unbis_iri(str(cid)) for cid in entry.get("unbis") or [])
     except ValueError as err:
-        raise ThemesError(f"{where}: {err}") from err
+        raise MappingsError(f"{where}: {err}", path) from err
     if not sdg and not unbis:
-        raise ThemesError(f"{where}: no sdg or unbis links")
+        raise MappingsError(f"{where}: no sdg or unbis links", path)
     return sdg, unbis
 
 
@@ -79,17 +75,17 @@ def load_themes(path: Path = THEMES_FILE) -> list[ThemeLink]:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as err:  # unreadable or not YAML: say which file
-        raise ThemesError(f"{path}: {err}") from err
+        raise MappingsError(str(err), path) from err
     links: list[ThemeLink] = []
     for i, entry in enumerate(data.get("actions") or [], start=1):
-        where = f"{path}: actions[{i}]"
+        where = f"actions[{i}]"
         if not isinstance(entry, dict) or not entry.get("title") or not entry.get("commitment"):
-            raise ThemesError(f"{where}: an action needs commitment and title")
+            raise MappingsError(f"{where}: an action needs commitment and title", path)
         subject = iris.action(int(entry["commitment"]), str(entry["title"]))
-        links.append(ThemeLink(subject, True, *_entry_links(entry, where)))
+        links.append(ThemeLink(subject, True, *_entry_links(entry, path, where)))
     for slug, entry in (data.get("programmes") or {}).items():
-        where = f"{path}: programmes.{slug}"
-        links.append(ThemeLink(iris.programme(str(slug)), False, *_entry_links(entry, where)))
+        where = f"programmes.{slug}"
+        links.append(ThemeLink(iris.programme(str(slug)), False, *_entry_links(entry, path, where)))
     return links
 
 

@@ -17,10 +17,11 @@ from decimal import Decimal
 from rich.markup import escape
 from rich.table import Table
 
-from poagraph.curation import Curation
-from poagraph.outcomes import assess, own_text
-from poagraph.quantities import find_numbers
-from poagraph.report import Document
+from .curation import Curation
+from .gazetteer import passage_countries as countries_of
+from .outcomes import assess, own_text
+from .quantities import find_numbers
+from .report import Document
 
 STATUSES = ("outcome", "curated", "ignored")
 
@@ -50,8 +51,6 @@ def coverage(
 ) -> list[CoverageRow]:
     """Every number in `doc.text`, in order, with its status."""
     if passage_countries is None:
-        from poagraph.gazetteer import passage_countries as countries_of
-
         passage_countries = countries_of(doc, gaz)
     findings = {
         (f.passage.n, f.mention.number_start): f

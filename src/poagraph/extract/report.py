@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ReportError
+from poagraph.errors import ReportError
 
 
 @dataclass(frozen=True)
@@ -242,7 +242,6 @@ def parse_text(text: str, path: str | Path = "<text>", metadata: dict | None = N
     blocks = _split_headings(_blocks(text))
     if not blocks:
         raise ReportError("the report is empty", path)
-
     first_commitment = next(
         (i for i, b in enumerate(blocks) if _COMMITMENT.match(b.first_line)), None
     )
@@ -252,6 +251,16 @@ def parse_text(text: str, path: str | Path = "<text>", metadata: dict | None = N
             path,
             1,
         )
+    doc = _front_matter(text, path, meta, blocks, first_commitment)
+    doc.passages = _Body(text, blocks, doc).read(first_commitment)
+    return doc
+
+
+def _front_matter(
+    text: str, path: Path, meta: dict, blocks: list[_Block], first_commitment: int
+) -> Document:
+    """The document with its title and reporting organisation, read from the blocks before
+    the first commitment (the metadata's `title` and `organisation` win)."""
     front = [_unbold(b.text) for b in blocks[:first_commitment]]
     title_from_text = ": ".join(front)
     org_match = _ORGANISATION.search(" ".join(front))
@@ -263,7 +272,7 @@ def parse_text(text: str, path: str | Path = "<text>", metadata: dict | None = N
             path,
             line_of(text, blocks[0].start),
         )
-    doc = Document(
+    return Document(
         slug=_checked_slug(meta.get("slug"), path) if meta.get("slug") else _slug(path),
         path=path,
         text=text,
@@ -272,79 +281,83 @@ def parse_text(text: str, path: str | Path = "<text>", metadata: dict | None = N
         metadata=meta,
     )
 
-    commitment: int | None = None
-    action: int | None = None
-    place: Place | None = None
-    passages: list[Passage] = []
-    consumed: set[int] = set()  # blocks already read as the tail of an action title
 
-    def add(kind: str, start: int, end: int, **extra) -> None:
-        passages.append(
+class _Body:
+    """Reads the blocks from the first commitment on: commitments, actions and place
+    headings set where the passages after them sit; the doc gets its commitments and actions."""
+
+    def __init__(self, text: str, blocks: list[_Block], doc: Document):
+        self.text, self.blocks, self.doc = text, blocks, doc
+        self.commitment: int | None = None
+        self.action: int | None = None
+        self.place: Place | None = None
+        self.passages: list[Passage] = []
+        self.consumed: set[int] = set()  # blocks already read as the tail of another
+
+    def read(self, first: int) -> list[Passage]:
+        for i in range(first, len(self.blocks)):
+            if i not in self.consumed:
+                self._block(i)
+        return self.passages
+
+    def _block(self, i: int) -> None:
+        block = self.blocks[i]
+        head = _COMMITMENT.match(block.text)
+        if head:
+            self.commitment, self.action, self.place = int(head.group(1)), None, None
+            self.doc.commitments.append(
+                Commitment(self.commitment, _unbold(head.group(2)), block.start, block.end)
+            )
+        elif _FOOTNOTE.match(block.text):
+            self._footnotes(block)
+        elif _BOLD_BULLET.match(block.text):
+            title, start, end, used = _action_title(self.blocks, i)
+            self.consumed.update(used)
+            self.action, self.place = len(self.doc.actions) + 1, None
+            self.doc.actions.append(Action(self.action, self.commitment, title, start, end))
+        elif _BULLET.match(block.text):
+            for line in _lines(block):
+                body = _BULLET.match(line.text)
+                self._add("item", line.start + (body.end() if body else 0), line.end)
+        elif _is_heading(block) and not _continuation(self.blocks, i + 1, block.text):
+            self.place = Place(block.text, block.start, block.end)
+        else:
+            self._paragraph(i)
+
+    def _footnotes(self, block: _Block) -> None:
+        for line in _lines(block):
+            mark = _FOOTNOTE.match(line.text)
+            if mark:
+                number = _superscript_number(mark.group(1))
+                self._add("footnote", line.start, line.end, footnote=number, placed=False)
+            elif self.passages and self.passages[-1].kind == "footnote":  # its 2nd line
+                last = self.passages.pop()
+                self._add("footnote", last.start, line.end, footnote=last.footnote, placed=False)
+
+    def _paragraph(self, i: int) -> None:
+        """A paragraph, re-joined with what a page break (and a footnote it dropped in)
+        cut off."""
+        start, end = self.blocks[i].start, self.blocks[i].end
+        for k in _continuation(self.blocks, i + 1, self.text[start:end]):
+            self.consumed.add(k)
+            end = self.blocks[k].end
+        self._add("paragraph", start, end)
+
+    def _add(self, kind: str, start: int, end: int, placed: bool = True, **extra) -> None:
+        """A passage; `placed` ones sit under the current commitment, action and place."""
+        if placed:
+            extra |= {"commitment": self.commitment, "action": self.action, "place": self.place}
+        self.passages.append(
             Passage(
-                n=len(passages) + 1,
-                text=text[start:end],
+                n=len(self.passages) + 1,
+                text=self.text[start:end],
                 start=start,
                 end=end,
                 kind=kind,
-                line=line_of(text, start),
+                line=line_of(self.text, start),
                 **extra,
             )
         )
-
-    i = first_commitment
-    while i < len(blocks):
-        block = blocks[i]
-        if i in consumed:
-            i += 1
-            continue
-        head = _COMMITMENT.match(block.text)
-        if head:
-            commitment, action, place = int(head.group(1)), None, None
-            doc.commitments.append(
-                Commitment(commitment, _unbold(head.group(2)), block.start, block.end)
-            )
-            i += 1
-            continue
-        if _FOOTNOTE.match(block.text):
-            for line in _lines(block):
-                mark = _FOOTNOTE.match(line.text)
-                if mark:
-                    number = _superscript_number(mark.group(1))
-                    add("footnote", line.start, line.end, footnote=number)
-                elif passages and passages[-1].kind == "footnote":  # a footnote's 2nd line
-                    last = passages.pop()
-                    add("footnote", last.start, line.end, footnote=last.footnote)
-            i += 1
-            continue
-        if _BOLD_BULLET.match(block.text):
-            title, start, end, used = _action_title(blocks, i)
-            consumed.update(used)
-            action, place = len(doc.actions) + 1, None
-            doc.actions.append(Action(action, commitment, title, start, end))
-            i += 1
-            continue
-        context = {"commitment": commitment, "action": action, "place": place}
-        if _BULLET.match(block.text):
-            for line in _lines(block):
-                body = _BULLET.match(line.text)
-                offset = line.start + (body.end() if body else 0)
-                add("item", offset, line.end, **context)
-            i += 1
-            continue
-        if _is_heading(block) and not _continuation(blocks, i + 1, block.text):
-            place = Place(block.text, block.start, block.end)
-            i += 1
-            continue
-        # A paragraph, re-joined with what a page break (and a footnote it dropped in) cut off.
-        start, end = block.start, block.end
-        for k in _continuation(blocks, i + 1, text[start:end]):
-            consumed.add(k)
-            end = blocks[k].end
-        add("paragraph", start, end, **context)
-        i += 1
-
-    doc.passages = passages
-    return doc
 
 
 def _continuation(blocks: list[_Block], j: int, text: str) -> list[int]:

@@ -248,35 +248,76 @@ def _classify(
         return make("identifier", None)
     if group == "word":
         return _classify_word(written, before, after, lex, pat, make)
+    value = _read_digits(written)
+    return _not_an_amount(text, start, end, value, pat, make) or _amount(
+        text, start, end, value, lex, pat, make
+    )
 
-    numeral = written
-    value = _read_digits(numeral)
+
+def _not_an_amount(text, start, end, value, pat, make) -> NumberMention | None:
+    """The digits read as a web address, list number, percentage, date, ordinal, decade,
+    age, duration or part of a name; None when they are none of these."""
+    before, after = text[max(0, start - 80) : start], text[end : end + 80]
+    number = _as_value(value)
     if _in_web_address(text, start, end):
-        return make("identifier", _as_value(value))
+        return make("identifier", number)
     if re.fullmatch(r"[\s\-▪•*]*", _line_prefix(text, start)) and re.match(r"[).]\s", after):
-        return make("list-number", _as_value(value))
+        return make("list-number", number)
     if re.match(r"\s*(?:%|per\s?cent\b)", after):
         pct_end = end + re.match(r"\s*(?:%|per\s?cent)", after).end()
-        return make("percentage", _as_value(value), span=(start, pct_end))
+        return make("percentage", number, span=(start, pct_end))
     if pat.month_before.search(before) or pat.month_after.search(after):
-        return make("date", _as_value(value))
+        return make("date", number)
     if re.match(r"(?:st|nd|rd|th)\b", after):
-        return make("ordinal", _as_value(value), span=(start, end + 2))
+        return make("ordinal", number, span=(start, end + 2))
     if re.match(r"'?s\b", after):
-        return make("decade", _as_value(value), span=(start, end + after.index("s") + 1))
+        return make("decade", number, span=(start, end + after.index("s") + 1))
     if pat.age_after.match(after):
-        return make("age", _as_value(value))
+        return make("age", number)
     if pat.duration_after.match(after):
-        return make("duration", _as_value(value))
+        return make("duration", number)
     if pat.name_before.search(before):
-        return make("identifier", _as_value(value))
+        return make("identifier", number)
+    return None
 
-    qualifier, span_start, span_end = None, start, end
-    scale = pat.scale_after.match(after)
+
+def _amount(text, start, end, value, lex, pat, make) -> NumberMention:
+    """The digits as an amount: a count or money (with scale, currency and qualifier), or
+    else a year or part of a name."""
+    before = text[max(0, start - 80) : start]
+    scale = pat.scale_after.match(text[end : end + 80])
+    span_end = end
     if scale:
         value *= lex.scales[scale.group().strip().lower()]
         span_end = end + scale.end()
-    currency = None
+    currency, span_start, span_end = _currency(text, start, span_end, before, lex, pat)
+    numeral = text[start:end]
+    is_year = (
+        not currency
+        and not scale
+        and re.fullmatch(r"\d{4}", numeral)
+        and 1800 <= int(numeral) <= 2099
+    )
+    qualifier = _qualifier(text[max(0, span_start - 30) : span_start], lex, pat)
+    if is_year and not qualifier:
+        return make("year", int(numeral))
+    if not currency and pat.acronym_before.search(before):
+        return make("identifier", _as_value(value))
+    return make(
+        "money" if currency else "count",
+        _as_value(value),
+        span=(span_start, span_end),
+        qualifier=qualifier,
+        currency=currency,
+    )
+
+
+def _currency(
+    text: str, start: int, span_end: int, before: str, lex: Lexicon, pat: _Patterns
+) -> tuple[str | None, int, int]:
+    """(ISO 4217 code or None, span start, span end) with the currency written before or
+    after the number ("USD 10,722", "1.2 million Euros") taken into the span."""
+    currency, span_start = None, start
     cur_before = pat.currency_before.search(before)
     cur_after = pat.currency_after.match(text[span_end : span_end + 40])
     if cur_before:
@@ -290,26 +331,15 @@ def _classify(
         dashes = re.match(r",\s*--", text[span_end:])  # "GBP 3,000, --": no decimals
         if dashes:
             span_end += dashes.end()
-    is_year = (
-        not currency
-        and not scale
-        and re.fullmatch(r"\d{4}", numeral)
-        and 1800 <= int(numeral) <= 2099
-    )
-    qual = pat.qualifier_before.search(text[max(0, span_start - 30) : span_start])
-    if qual:
-        qualifier = lex.qualifiers[re.sub(r"\s+", " ", qual.group().strip().lower())]
-    if is_year and not qualifier:
-        return make("year", int(numeral))
-    if not currency and pat.acronym_before.search(before):
-        return make("identifier", _as_value(value))
-    return make(
-        "money" if currency else "count",
-        _as_value(value),
-        span=(span_start, span_end),
-        qualifier=qualifier,
-        currency=currency,
-    )
+    return currency, span_start, span_end
+
+
+def _qualifier(before: str, lex: Lexicon, pat: _Patterns) -> str | None:
+    """The qualifier ("over", "nearly", "more than") right before a number, normalised."""
+    qual = pat.qualifier_before.search(before)
+    if not qual:
+        return None
+    return lex.qualifiers[re.sub(r"\s+", " ", qual.group().strip().lower())]
 
 
 def _classify_word(word, before, after, lex, pat, make) -> NumberMention:
@@ -327,6 +357,4 @@ def _classify_word(word, before, after, lex, pat, make) -> NumberMention:
         return make("age", value)
     if pat.duration_after.match(after):
         return make("duration", value)
-    qual = pat.qualifier_before.search(before[-30:])
-    qualifier = lex.qualifiers[re.sub(r"\s+", " ", qual.group().strip().lower())] if qual else None
-    return make("count", value, qualifier=qualifier)
+    return make("count", value, qualifier=_qualifier(before[-30:], lex, pat))

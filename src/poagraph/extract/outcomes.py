@@ -18,10 +18,12 @@ import re
 from dataclasses import dataclass, field
 
 from poagraph import iris
-from poagraph.curation import CuratedEntry, Curation, load_curation
-from poagraph.quantities import Lexicon, NumberMention, find_numbers, load_lexicon
-from poagraph.report import Document, Passage
-from poagraph.sentences import sentence_at
+
+from .curation import CuratedEntry, Curation, load_curation
+from .entities import reporting_organisation
+from .quantities import Lexicon, NumberMention, find_numbers, load_lexicon
+from .report import Document, Passage
+from .sentences import sentence_at
 
 #: Why a count with no counted noun is not an outcome ("Five of these programmes").
 NO_NOUN = "no counted noun: refers to things counted elsewhere"
@@ -221,13 +223,6 @@ def _programme(sentence: str, mention: NumberMention, countries: list[str], gaz)
     return nearest.iri
 
 
-def _reporter(doc: Document, gaz) -> str:
-    found = gaz.organisations_in(doc.organisation)
-    if found and found[0].surface == doc.organisation:
-        return found[0].iri
-    return iris.organisation(iris.slugify(doc.organisation))
-
-
 # -- the findings -------------------------------------------------------------------------
 
 
@@ -241,7 +236,7 @@ def assess(
     """Every quantity in every passage, in document order, with what became of it."""
     lex = lexicon or load_lexicon()
     cur = (curation or load_curation()).for_document(doc)
-    reporter = _reporter(doc, gaz)
+    reporter = reporting_organisation(doc, gaz)
     report_year = doc.metadata.get("year")
     findings: list[Finding] = []
     for p in doc.passages:

@@ -15,19 +15,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pycountry
 import yaml
 
-from . import iris, paths
-from .report import ReportError
+from poagraph import iris, paths
+from poagraph.errors import MappingsError
+
+from .countries import check_iso3, common_name, country_names
 
 #: What may separate the places of a heading: "DRC and Rwanda", "Senegal, Mali and ...".
 _SEPARATORS = re.compile(r"^(?:\s|,|;|&|\band\b|\bthe\b)*$")
-
-
-class GazetteerError(ReportError):
-    """A mapping file is malformed: says which file and which entry. (A ReportError, so
-    that `poagraph build` reports it as a user error, without a traceback.)"""
 
 
 @dataclass(frozen=True)
@@ -317,31 +313,9 @@ def _read_yaml(path: Path):
         with path.open(encoding="utf-8") as f:
             return yaml.safe_load(f)
     except FileNotFoundError as e:
-        raise GazetteerError(f"{path}: missing gazetteer file") from e
+        raise MappingsError("missing gazetteer file", path) from e
     except yaml.YAMLError as e:
-        raise GazetteerError(f"{path}: not valid YAML: {e}") from e
-
-
-def _pycountry_names() -> dict[str, str]:
-    """Every ISO 3166 name form: short, official, common, and the un-inverted form of
-    "Tanzania, United Republic of" -> "United Republic of Tanzania"."""
-    names: dict[str, str] = {}
-    for c in pycountry.countries:
-        for attr in ("name", "official_name", "common_name"):
-            n = getattr(c, attr, None)
-            if not n:
-                continue
-            names.setdefault(n, c.alpha_3)
-            if ", " in n:
-                head, tail = n.split(", ", 1)
-                names.setdefault(f"{tail} {head}", c.alpha_3)
-    return names
-
-
-def _check_iso3(code: str, where: str) -> str:
-    if pycountry.countries.get(alpha_3=code) is None:
-        raise GazetteerError(f"{where}: {code!r} is not an ISO 3166-1 alpha-3 code")
-    return code
+        raise MappingsError(f"not valid YAML: {e}", path) from e
 
 
 def _entities(path: Path, kind: str) -> list[Entity]:
@@ -351,12 +325,12 @@ def _entities(path: Path, kind: str) -> list[Entity]:
     for i, entry in enumerate(raw, 1):
         where = f"{path.name} entry {i}"
         if not isinstance(entry, dict) or "slug" not in entry or "label" not in entry:
-            raise GazetteerError(f"{where}: needs at least slug and label")
+            raise MappingsError(f"{where}: needs at least slug and label")
         if entry["slug"] in seen:
-            raise GazetteerError(f"{where}: duplicate slug {entry['slug']!r}")
+            raise MappingsError(f"{where}: duplicate slug {entry['slug']!r}")
         seen.add(entry["slug"])
         countries = tuple(
-            _check_iso3(c, where) for c in _as_tuple(entry.get("country", entry.get("countries")))
+            check_iso3(c, where) for c in _as_tuple(entry.get("country", entry.get("countries")))
         )
         out.append(
             Entity(
@@ -384,12 +358,11 @@ def _with_governments(orgs: list[Entity], names: dict[str, str], cdata: dict) ->
     out = [
         o for o in orgs if not o.slug.startswith("government-") or o.slug[11:].upper() not in by_iso
     ]
-    for iso3, country_names in sorted(by_iso.items()):
+    for iso3, names_of in sorted(by_iso.items()):
         slug = f"government-{iso3.lower()}"
-        generated = tuple(f"Government of {n}" for n in sorted(country_names))
+        generated = tuple(f"Government of {n}" for n in sorted(names_of))
         e = explicit.get(slug)
-        c = pycountry.countries.get(alpha_3=iso3)
-        label = f"Government of {getattr(c, 'common_name', None) or c.name}"
+        label = f"Government of {common_name(iso3)}"
         data = {"slug": slug, "label": label, "kind": "government-body", "country": iso3}
         if e is None:
             out.append(Entity(slug, "organisation", label, (), generated, (iso3,), data))
@@ -404,21 +377,13 @@ def load_gazetteer(mappings_dir: Path | str = paths.MAPPINGS) -> Gazetteer:
     """Read countries.yaml, regions.yaml, organisations.yaml and programmes.yaml."""
     d = Path(mappings_dir)
     cdata = _read_yaml(d / "countries.yaml") or {}
-    names = _pycountry_names()
-    for n in cdata.get("exclude", []) or []:
-        names.pop(n, None)
-    for section in ("aliases", "government_shorthand", "demonyms"):
-        for alias, code in (cdata.get(section) or {}).items():
-            names[alias] = _check_iso3(code, f"countries.yaml {section} {alias!r}")
-    ambiguous = set(cdata.get("ambiguous", []) or [])
-    for n in ambiguous:
-        names.pop(n, None)
+    names, ambiguous = country_names(cdata)
     regions = []
     for i, r in enumerate(_read_yaml(d / "regions.yaml") or [], 1):
         where = f"regions.yaml entry {i}"
         if "slug" not in r or "label" not in r:
-            raise GazetteerError(f"{where}: needs slug and label")
-        members = tuple(_check_iso3(c, where) for c in r.get("includesCountry", []) or [])
+            raise MappingsError(f"{where}: needs slug and label")
+        members = tuple(check_iso3(c, where) for c in r.get("includesCountry", []) or [])
         regions.append(Region(r["slug"], r["label"], _as_tuple(r.get("variants")), members, r))
     orgs = _with_governments(_entities(d / "organisations.yaml", "organisation"), names, cdata)
     org_groups = (
@@ -431,9 +396,7 @@ def load_gazetteer(mappings_dir: Path | str = paths.MAPPINGS) -> Gazetteer:
     for g in org_groups or []:
         missing = [m for m in g.get("members", []) if m not in slugs]
         if missing:
-            raise GazetteerError(
-                f"organisation-groups.yaml {g.get('surface')!r}: unknown {missing}"
-            )
+            raise MappingsError(f"organisation-groups.yaml {g.get('surface')!r}: unknown {missing}")
     _check_programmes(progs, slugs, {r.slug for r in regions})
     return Gazetteer(names, ambiguous, regions, orgs, progs, org_groups or [])
 
@@ -447,8 +410,8 @@ def _check_programmes(progs: list[Entity], orgs: set[str], regions: set[str]) ->
             for item in p.data.get(key) or []:
                 org = item if isinstance(item, str) else (item or {}).get("org")
                 if org not in orgs:
-                    raise GazetteerError(f"{where}: {key} names unknown organisation {org!r}")
+                    raise MappingsError(f"{where}: {key} names unknown organisation {org!r}")
         if p.data.get("region") and p.data["region"] not in regions:
-            raise GazetteerError(f"{where}: unknown region {p.data['region']!r}")
+            raise MappingsError(f"{where}: unknown region {p.data['region']!r}")
         if p.data.get("partOf") and p.data["partOf"] not in known:
-            raise GazetteerError(f"{where}: partOf unknown programme {p.data['partOf']!r}")
+            raise MappingsError(f"{where}: partOf unknown programme {p.data['partOf']!r}")

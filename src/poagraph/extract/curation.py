@@ -24,9 +24,10 @@ from pathlib import Path
 import yaml
 
 from poagraph import iris
-from poagraph.errors import MappingsError
+from poagraph.errors import InputError, MappingsError, ReportError
 from poagraph.paths import MAPPINGS
-from poagraph.quantities import find_numbers
+
+from .quantities import find_numbers
 
 CURATED = MAPPINGS / "curated-outcomes.yaml"
 
@@ -44,10 +45,6 @@ _FIELDS = {
 _META = {"number", "quote", "note", "reason"}
 
 
-class CurationError(MappingsError):
-    """A curated entry is malformed or does not match the report; names the entry."""
-
-
 @dataclass
 class CuratedEntry:
     report: str
@@ -57,7 +54,8 @@ class CuratedEntry:
     quote: str
     reason: str | None = None
     fields: dict = field(default_factory=dict)
-    source: str = CURATED.name  #: "file:line" of the entry, for messages
+    path: str = CURATED.name  #: the file of the entry, for messages
+    line: int | None = None  #: its 1-based line there
     passage: int | None = None  #: resolved: Passage.n holding the quote
     offset: int | None = None  #: resolved: offset of the number in that passage's text
     used: bool = False
@@ -67,11 +65,20 @@ class CuratedEntry:
         return self.section == "ignore"
 
     def describe(self) -> str:
+        """The entry, with its file and line: "curated-outcomes.yaml:12: report outcomes
+        entry 3 (number '900', quote '...')"."""
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.what()}"
+
+    def what(self) -> str:
         q = self.quote if len(self.quote) <= 70 else self.quote[:67] + "..."
         return (
-            f"{self.source}: {self.report} {self.section} entry {self.index} "
-            f"(number {self.number!r}, quote {q!r})"
+            f"{self.report} {self.section} entry {self.index} (number {self.number!r}, quote {q!r})"
         )
+
+    def error(self, cls: type[InputError], message: str) -> InputError:
+        """A `cls` error about this entry, at its file and line."""
+        return cls(f"{self.what()}: {message}", self.path, self.line)
 
     def overrides(self, gaz, sentence: str) -> dict:
         """The record keys this entry sets (IRIs resolved with the gazetteer). The curated
@@ -98,7 +105,7 @@ def _programme_iri(name: str, gaz, entry: CuratedEntry) -> str:
         if m.surface == name:
             iri = m.iri
             return iri[1:-1] if iri.startswith("<") else iri
-    raise CurationError(f"{entry.describe()}: programme {name!r} is not in programmes.yaml")
+    raise entry.error(MappingsError, f"programme {name!r} is not in programmes.yaml")
 
 
 @dataclass
@@ -117,7 +124,7 @@ class ReportCuration:
     def check_all_used(self) -> None:
         unused = [e for e in self.entries if not e.used]
         if unused:
-            raise CurationError(f"{unused[0].describe()}: matched no quantity of the report")
+            raise unused[0].error(ReportError, "matched no quantity of the report")
 
 
 @dataclass
@@ -125,7 +132,7 @@ class Curation:
     entries: list[CuratedEntry]
 
     def for_document(self, doc) -> ReportCuration:
-        """Resolve this report's entries; raises CurationError naming a stale entry."""
+        """Resolve this report's entries; raises a ReportError naming a stale entry."""
         mine = [e for e in self.entries if e.report == doc.slug]
         by_position: dict[tuple[int, int], CuratedEntry] = {}
         for e in mine:
@@ -133,16 +140,16 @@ class Curation:
             where = [p for p in doc.passages if e.quote in p.text]
             hits = sum(p.text.count(e.quote) for p in where)
             if hits == 0:
-                raise CurationError(f"{e.describe()}: the quote is not in the report")
+                raise e.error(ReportError, "the quote is not in the report")
             if hits > 1:
-                raise CurationError(f"{e.describe()}: the quote occurs {hits} times; lengthen it")
+                raise e.error(ReportError, f"the quote occurs {hits} times; lengthen it")
             p = where[0]
             q0 = p.text.index(e.quote)
             pattern = re.compile(rf"(?<![\w,-]){re.escape(e.number)}(?![\w-]|,\s?\d)")
             occ = list(pattern.finditer(e.quote))
             if len(occ) != 1:
                 what = "is not in" if not occ else f"occurs {len(occ)} times in"
-                raise CurationError(f"{e.describe()}: the number {what} the quote")
+                raise e.error(ReportError, f"the number {what} the quote")
             pos = q0 + occ[0].start()
             mention = next(
                 (m for m in find_numbers(p.text) if m.start <= pos < m.end),
@@ -150,28 +157,30 @@ class Curation:
             )
             if mention is None or not mention.is_quantity:
                 kind = mention.kind if mention else "not a number"
-                raise CurationError(f"{e.describe()}: the number is not a quantity ({kind})")
+                raise e.error(ReportError, f"the number is not a quantity ({kind})")
             e.passage, e.offset = p.n, mention.number_start
             key = (p.n, mention.number_start)
             if key in by_position:
-                raise CurationError(f"{e.describe()}: same number as {by_position[key].describe()}")
+                raise e.error(ReportError, f"same number as {by_position[key].describe()}")
             by_position[key] = e
         return ReportCuration(mine, by_position)
 
 
-def _entry(report: str, section: str, i: int, raw, source: str) -> CuratedEntry:
-    where = f"{source}: {report} {section} entry {i}"
+def _entry(report: str, section: str, i: int, raw, path: Path, line: int | None) -> CuratedEntry:
+    def error(message: str) -> MappingsError:
+        return MappingsError(f"{report} {section} entry {i}: {message}", path, line)
+
     if not isinstance(raw, dict):
-        raise CurationError(f"{where}: must be a mapping with number and quote")
+        raise error("must be a mapping with number and quote")
     for key in ("number", "quote"):
         if not isinstance(raw.get(key), str | int) or str(raw[key]) == "":
-            raise CurationError(f"{where}: needs {key!r} (the text as written in the report)")
+            raise error(f"needs {key!r} (the text as written in the report)")
     allowed = _META | (set(_FIELDS) if section == "outcomes" else set())
     unknown = sorted(set(raw) - allowed)
     if unknown:
-        raise CurationError(f"{where}: unknown field(s) {unknown}; allowed: {sorted(allowed)}")
+        raise error(f"unknown field(s) {unknown}; allowed: {sorted(allowed)}")
     if section == "ignore" and not raw.get("reason"):
-        raise CurationError(f"{where}: an ignored number needs a reason")
+        raise error("an ignored number needs a reason")
     fields = {k: raw[k] for k in _FIELDS if k in raw}
     return CuratedEntry(
         report,
@@ -181,7 +190,8 @@ def _entry(report: str, section: str, i: int, raw, source: str) -> CuratedEntry:
         str(raw["quote"]),
         raw.get("reason"),
         fields,
-        source,
+        str(path),
+        line,
     )
 
 
@@ -211,18 +221,17 @@ def load_curation(path: Path | str = CURATED) -> Curation:
         data = yaml.safe_load(text) or {}
         lines = _entry_lines(text)
     except yaml.YAMLError as e:
-        raise CurationError(f"{path}: not valid YAML: {e}") from e
+        raise MappingsError(f"not valid YAML: {e}", path) from e
     if not isinstance(data, dict):
-        raise CurationError(f"{path}: must map report slugs to their curated entries")
+        raise MappingsError("must map report slugs to their curated entries", path)
     entries: list[CuratedEntry] = []
     for report, sections in data.items():
         sections = sections or {}
         unknown = set(sections) - {"outcomes", "ignore"} if isinstance(sections, dict) else {"?"}
         if unknown:
-            raise CurationError(f"{path}: {report}: sections must be 'outcomes' and 'ignore'")
+            raise MappingsError(f"{report}: sections must be 'outcomes' and 'ignore'", path)
         for section in ("outcomes", "ignore"):
             for i, raw in enumerate(sections.get(section) or [], 1):
                 line = lines.get((str(report), section, i))
-                source = f"{path}:{line}" if line else str(path)
-                entries.append(_entry(str(report), section, i, raw, source))
+                entries.append(_entry(str(report), section, i, raw, path, line))
     return Curation(entries)

@@ -1,0 +1,109 @@
+"""The records of the document itself: the report, its passages (with what each names, and
+the place its heading gives it) and its actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from poagraph import iris
+from poagraph.errors import ReportError
+
+from .evidence import Evidence
+from .gazetteer import Gazetteer, Match
+from .report import Document, Passage, line_of
+
+
+def check_places(doc: Document, gaz: Gazetteer) -> None:
+    """Every place heading names known countries or a known region: an unknown one would
+    silently leave its passages without a place."""
+    for p in doc.passages:
+        if p.place is None:
+            continue
+        ref = gaz.resolve_place(p.place.heading)
+        if not ref.resolved or not (ref.countries or ref.region or ref.is_general):
+            unknown = ", ".join(repr(u) for u in ref.unresolved) or repr(p.place.heading)
+            raise ReportError(
+                f"place heading {p.place.heading!r} names no known country or region "
+                f"({unknown}): add it to mappings/countries.yaml (aliases) or regions.yaml",
+                doc.path,
+                line_of(doc.text, p.place.start),
+            )
+
+
+def report_record(doc: Document, reporter: str) -> dict:
+    rec = {
+        "@id": iris.report(doc.slug),
+        "@type": "Report",
+        "title": doc.title,
+        "label": doc.title,
+        "reportedBy": reporter,
+    }
+    year = doc.metadata.get("year")
+    if year:
+        rec["issued"] = {"@value": str(year), "@type": "xsd:gYear"}
+    return rec
+
+
+@dataclass
+class Passages:
+    """The passage records, and what the later steps need of the passages."""
+
+    records: list[dict]
+    mentions: dict[int, list[Match]]  #: passage n -> what the gazetteers find in it
+    heading_region: dict[int, str]  #: passage n -> the region its place heading names
+
+
+def passages(
+    doc: Document, gaz: Gazetteer, countries: dict[int, list[str]], evidence: Evidence
+) -> Passages:
+    """One record per passage; every gazetteer hit is noted as evidence of what it names."""
+    actions = {a.n: a for a in doc.actions}
+    out = Passages([], {}, {})
+    for p in doc.passages:
+        here = countries.get(p.n, [])
+        found = gaz.mentions(p.text, here)
+        out.mentions[p.n] = found
+        for m in found:
+            evidence.note_mention(p, m)
+        rec = _passage_record(doc, p)
+        if p.action is not None:
+            a = actions[p.action]
+            rec["addresses"] = iris.action(a.commitment, a.title)
+        elif p.commitment is not None:
+            rec["addresses"] = iris.commitment(p.commitment)
+        if here:
+            rec["country"] = [iris.country(c) for c in here]
+        region = gaz.resolve_place(p.place.heading).region if p.place is not None else None
+        if region:
+            rec["region"] = iris.region(region)
+            out.heading_region[p.n] = region
+        if found:
+            rec["mentions"] = list(dict.fromkeys(m.iri for m in found))
+        if p.footnote is not None:
+            rec["footnoteNumber"] = p.footnote
+        out.records.append(rec)
+    return out
+
+
+def _passage_record(doc: Document, p: Passage) -> dict:
+    return {
+        "@id": iris.passage(doc.slug, p.n),
+        "@type": ["Passage", "Footnote"] if p.kind == "footnote" else "Passage",
+        "text": p.text,
+        "startOffset": p.start,
+        "endOffset": p.end,
+        "inReport": iris.report(doc.slug),
+    }
+
+
+def actions(doc: Document) -> list[dict]:
+    return [
+        {
+            "@id": iris.action(a.commitment, a.title),
+            "@type": ["Action", "skos:Concept"],
+            "prefLabel": a.title,
+            "broader": iris.commitment(a.commitment),
+            "inScheme": iris.BPOA,
+        }
+        for a in doc.actions
+    ]
