@@ -16,8 +16,11 @@ from pathlib import Path
 from bench import print_figures, summary, timings
 from poagraph import iris, paths, reference, store
 from poagraph.build import build
-from poagraph.contribution import csv_columns, open_reference, validate_contribution
-from poagraph.validate import validate_graph
+from poagraph.contributions.check import validate_contribution
+from poagraph.contributions.config import csv_columns
+from poagraph.contributions.reference import open_reference
+from poagraph.validation.render import to_text
+from poagraph.validation.shacl import validate_graph
 
 RUNS = 5
 OUTCOMES = 100
@@ -96,7 +99,7 @@ def run() -> None:
         ]
         for fmt, data in (("csv", contribution_csv()), ("ttl", contribution_turtle())):
             report = validate_contribution(data, fmt, reference=ref, source=f"bench.{fmt}")
-            assert report.conforms, report.text
+            assert report.conforms, to_text(report)
             samples = timings(
                 lambda data=data, fmt=fmt: validate_contribution(data, fmt, reference=ref),
                 runs=RUNS,

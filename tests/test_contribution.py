@@ -15,16 +15,12 @@ import pyoxigraph as ox
 import pytest
 
 from poagraph import iris, paths, store
-from poagraph.contribution import (
-    CONTEXT_URL,
-    check,
-    csv_columns,
-    mint_blank_nodes,
-    open_reference,
-    parse_contribution,
-    reference_from_store,
-    validate_contribution,
-)
+from poagraph.contributions.check import check, validate_contribution
+from poagraph.contributions.config import CONTEXT_URL, csv_columns
+from poagraph.contributions.read import parse_contribution
+from poagraph.contributions.reference import open_reference, reference_from_store
+from poagraph.contributions.resolve import mint_blank_nodes
+from poagraph.validation.render import render, to_text
 
 PASSAGE_TEXT = "In 2005 the programme trained 120 nurses in Niamey."
 
@@ -362,7 +358,7 @@ def test_cases_are_all_collected():
 def test_the_base_contribution_conforms(ref, fmt):
     data = {"ttl": turtle(), "jsonld": jsonld(), "csv": csv_rows()}[fmt]
     report = validate_contribution(data, fmt, reference=ref, source=f"base.{fmt}")
-    assert report.conforms, report.text
+    assert report.conforms, to_text(report)
     assert report.results == []  # not even a warning
 
 
@@ -370,9 +366,9 @@ def test_the_base_contribution_conforms(ref, fmt):
 def test_error_in_turtle(ref, case):
     report = validate_contribution(turtle(**case.ttl), "ttl", reference=ref, source="c.ttl")
     found = _find(report, case)
-    assert found, report.text
+    assert found, to_text(report)
     assert found[0].severity == case.severity
-    assert case.message in report.render("text")
+    assert case.message in render(report, "text")
     assert not report.conforms
 
 
@@ -380,7 +376,7 @@ def test_error_in_turtle(ref, case):
 def test_error_in_jsonld(ref, case):
     report = validate_contribution(jsonld(**case.jsonld), "jsonld", reference=ref)
     found = _find(report, case)
-    assert found, report.text
+    assert found, to_text(report)
     assert found[0].severity == case.severity
     assert not report.conforms
 
@@ -390,10 +386,10 @@ def test_error_in_csv_names_row_and_column(ref, case):
     data = csv_rows({}, case.csv)  # the error is in the second data row: row 3
     report = validate_contribution(data, "csv", reference=ref, source="c.csv")
     found = _find(report, case)
-    assert found, report.text
+    assert found, to_text(report)
     assert found[0].severity == case.severity
     assert found[0].location == f"row 3, column {case.column}"
-    assert "[row 3]" in report.text and f"<- column {case.column}" in report.text
+    assert "[row 3]" in to_text(report) and f"<- column {case.column}" in to_text(report)
     assert not report.conforms
 
 
@@ -404,7 +400,7 @@ def test_flagged_years_outside_the_decade_pass(ref, fmt):
     else:
         data = jsonld(outcome={"startYear": "1998", "outsideDecade": "true"})
     report = validate_contribution(data, fmt, reference=ref)
-    assert report.conforms, report.text
+    assert report.conforms, to_text(report)
 
 
 def test_names_resolve_to_the_graph(ref):
@@ -414,9 +410,9 @@ def test_names_resolve_to_the_graph(ref):
         {"country": "ethiopia", "organisation": "IOM", "programme": "VARRP"},
         {"country": "NPL", "commitment": "7"},
     )
-    c = parse_contribution(data, "csv", ref=ref, source="names.csv")
+    c = parse_contribution(data, "csv", source="names.csv")
     report, triples = check(c, ref)
-    assert report.conforms, report.text
+    assert report.conforms, to_text(report)
     objects = {(t.predicate.value.rsplit("#")[-1], t.object.value) for t in triples}
     assert ("country", iris.country("ETH")) in objects
     assert ("country", iris.country("NPL")) in objects
@@ -430,7 +426,7 @@ def test_names_resolve_to_the_graph(ref):
 def test_exact_names_win_and_ambiguous_names_are_reported(ref):
     # "Guinea" is exactly one country's name, though three others start with it
     report = validate_contribution(csv_rows({"country": "Guinea"}), "csv", reference=ref)
-    assert report.conforms, report.text
+    assert report.conforms, to_text(report)
     report = validate_contribution(csv_rows({"country": "United States"}), "csv", reference=ref)
     [result] = report.violations
     assert "names more than one resource" in result.message
@@ -450,9 +446,9 @@ def test_blank_node_only_contribution_validates_and_gets_iris_when_accepted(ref)
             poa:quote "7 schools" .
         """
     ).encode()
-    c = parse_contribution(data, "ttl", ref=ref, source="blank.ttl", contribution_id="b1")
+    c = parse_contribution(data, "ttl", source="blank.ttl", contribution_id="b1")
     report, triples = check(c, ref)
-    assert report.conforms, report.text
+    assert report.conforms, to_text(report)
     minted = mint_blank_nodes(triples, c.namespace)
     subjects = sorted({t.subject.value for t in minted})
     base = f"{iris.ID}contribution/b1/"
@@ -463,17 +459,17 @@ def test_blank_node_only_contribution_validates_and_gets_iris_when_accepted(ref)
 def test_semicolon_separated_csv(ref):
     data = csv_rows().decode().replace(",", ";").encode()
     report = validate_contribution(data, "csv", reference=ref)
-    assert report.conforms, report.text
+    assert report.conforms, to_text(report)
 
 
 def test_worked_examples(ref):
     examples = paths.ROOT / "contributions" / "examples"
     for name in ("valid.ttl", "valid.jsonld", "valid.csv"):
         report = validate_contribution(examples / name, reference=ref)
-        assert report.conforms, report.text
+        assert report.conforms, to_text(report)
     for name in ("invalid.ttl", "invalid.jsonld", "invalid.csv"):
         report = validate_contribution(examples / name, reference=ref)
-        assert len(report.violations) >= 6, report.text
+        assert len(report.violations) >= 6, to_text(report)
     template = (paths.ROOT / "contributions" / "template.csv").read_text().strip()
     assert template.split(",") == [c["name"] for c in csv_columns()]
 
@@ -490,9 +486,9 @@ def test_csv_round_trip_into_the_store(built_store_path: Path, tmp_path: Path):
     db = store.open_store(store_path, create=False)
     try:
         ref = reference_from_store(db)  # check against this very store
-        c = parse_contribution(data, "csv", ref=ref, source="round.csv", contribution_id="c1")
+        c = parse_contribution(data, "csv", source="round.csv", contribution_id="c1")
         report, triples = check(c, ref)
-        assert report.conforms, report.text
+        assert report.conforms, to_text(report)
         graph = ox.NamedNode(iris.contribution_graph("c1"))
         store.replace_graph(db, graph, triples)
         rows = db.query(
@@ -509,7 +505,7 @@ def test_csv_round_trip_into_the_store(built_store_path: Path, tmp_path: Path):
         assert found == [("MLI", 75, "midwives trained"), ("NER", 120, "nurses trained")]
 
         intruder = turtle(extra=f"<{iris.ID}contribution/c1/outcome/row-2> poa:value 9999 .\n")
-        c2 = parse_contribution(intruder, "ttl", ref=ref, source="c2.ttl", contribution_id="c2")
+        c2 = parse_contribution(intruder, "ttl", source="c2.ttl", contribution_id="c2")
         report2, _ = check(c2, ref)
         assert any("already described in contribution c1" in r.message for r in report2.violations)
     finally:
@@ -530,7 +526,7 @@ def test_results_name_the_line_of_the_resource(ref, fmt):
     report = validate_contribution(data, fmt, reference=ref, source=f"x.{fmt}")
     [result] = [r for r in report.results if "not a country" in r.message]
     assert result.location == f"line {expected}"
-    assert f"[line {expected}]" in report.text
+    assert f"[line {expected}]" in to_text(report)
     if country_line:
         [boundary] = [r for r in report.results if "cannot change reference data" in r.message]
         assert boundary.location == f"line {len(lines)}"
@@ -543,7 +539,7 @@ def test_terms_of_the_csv_mapping_and_the_context_are_declared():
 
     import rdflib
 
-    from poagraph.contribution import CSV_TEMPLATE, context
+    from poagraph.contributions.config import CSV_TEMPLATE, context
 
     ontology = rdflib.Graph()
     for name in ("poa.ttl", "bpoa.ttl"):
@@ -574,7 +570,7 @@ def test_quote_checked_against_a_passage_of_the_report(ref):
     assert quote in text
     ok = turtle(outcome={"poa:evidence": f"<{passage.value}>", "poa:quote": json.dumps(quote)})
     report = validate_contribution(ok, "ttl", reference=ref)
-    assert report.conforms, report.text
+    assert report.conforms, to_text(report)
     wrong = json.dumps(quote.replace(words[1], words[1].upper() + "X"))
     bad = turtle(outcome={"poa:evidence": f"<{passage.value}>", "poa:quote": wrong})
     report = validate_contribution(bad, "ttl", reference=ref)

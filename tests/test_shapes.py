@@ -14,13 +14,9 @@ from design_terms import DESIGN_CLASSES
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
 from poagraph import iris, paths, reference
-from poagraph.validate import (
-    CONTRIBUTION_SHAPES,
-    GRAPH_SHAPES,
-    load_shapes,
-    validate_graph,
-    validate_store,
-)
+from poagraph.validation.render import to_text
+from poagraph.validation.shacl import validate_graph, validate_store
+from poagraph.validation.shapes import CONTRIBUTION_SHAPES, GRAPH_SHAPES, load_shapes
 
 POA = rdflib.Namespace(iris.POA)
 
@@ -122,7 +118,7 @@ def test_bundled_graph_conforms(built_store_path: Path):
         report = validate_store(db, source="bundled graph")
     finally:
         del db
-    assert report.conforms, report.text
+    assert report.conforms, to_text(report)
     assert report.resources > 500
 
 
@@ -160,7 +156,7 @@ def test_build_check_catches_a_broken_report_graph(built_store_path: Path):
         f == outcome_country.subject.value and "not a country of the UN reference data" in m
         for f, m in messages
     )
-    assert "does not conform" in report.text
+    assert "does not conform" in to_text(report)
 
 
 def test_sparql_constraints_run_once_give_what_pyshacl_gives():
@@ -168,12 +164,12 @@ def test_sparql_constraints_run_once_give_what_pyshacl_gives():
     running the same shapes node by node must find exactly the same problems."""
     from pyshacl import validate as shacl_validate
 
-    from poagraph.contribution import open_reference, parse_contribution
-    from poagraph.validate import run_sparql, to_rdflib
+    from poagraph.contributions.read import parse_contribution
+    from poagraph.validation.shacl import run_sparql
+    from poagraph.validation.terms import to_rdflib
 
-    ref = open_reference(None)
     examples = paths.ROOT / "contributions" / "examples"
-    c = parse_contribution(examples / "invalid.ttl", ref=ref)
+    c = parse_contribution(examples / "invalid.ttl")
     triples = [*c.triples, *reference.reference_quads()]
     data = to_rdflib(triples)
     ours = {

@@ -17,6 +17,8 @@ from pyoxigraph import NamedNode, Quad
 
 from . import iris, store
 from .errors import BuildError
+from .validation.render import to_text
+from .validation.shacl import validate_graph
 
 #: progress(description, completed_steps, total_steps); called before each step and at the end.
 Progress = Callable[[str, int, int], None]
@@ -62,8 +64,10 @@ def build(
     when a graph does not conform to the shapes, store.StoreError when the store is locked.
     """
     # Imported here so `poagraph --help`, `query` and `export` need not load the extraction.
-    from . import extract, gazetteer, mapping, reference
-    from .report import parse_report
+    from . import mapping, reference
+    from .extract import extract
+    from .extract.gazetteer import load_gazetteer
+    from .extract.report import parse_report
 
     started = time.perf_counter()
     reports = [Path(p) for p in reports]
@@ -80,7 +84,7 @@ def build(
     for q in reference.reference_quads():
         graphs.setdefault(q.graph_name, []).append(q)
     reference_graphs = dict(graphs)
-    gaz = gazetteer.load_gazetteer()
+    gaz = load_gazetteer()
 
     results: list[ReportResult] = []
     seen: dict[str, Path] = {}
@@ -93,7 +97,7 @@ def build(
         graph = NamedNode(iris.report_graph(doc.slug))
 
         step(f"Extracting {doc.slug}")
-        records = extract.extract(doc, gaz)
+        records = extract(doc, gaz)
 
         step(f"Mapping {len(records)} records to RDF")
         quads = list(mapping.records_to_quads(records, graph.value))
@@ -130,12 +134,10 @@ def _validate(slug: str, quads: list[Quad], reference_graphs: dict[NamedNode, li
 
     Raises BuildError on violations; returns the report text when there are warnings.
     """
-    from . import validate
-
     reference = [q for qs in reference_graphs.values() for q in qs]
-    report = validate.validate_graph(quads, reference, source=slug)
+    report = validate_graph(quads, reference, source=slug)
     if not report.conforms:
         raise BuildError(
-            f"the graph of report {slug!r} does not conform to the shapes", report.text
+            f"the graph of report {slug!r} does not conform to the shapes", to_text(report)
         )
-    return report.text if report.warnings else ""
+    return to_text(report) if report.warnings else ""

@@ -91,3 +91,7 @@ class QueryTimeout(PoagraphError):
 class WorkerUnavailable(PoagraphError):
     """No query worker could take the query (store missing, workers failing to start, all
     busy): the service is unavailable for now, 503 with Retry-After."""
+
+
+class ShapesError(PoagraphError):
+    """The shapes under shapes/ cannot be used (pySHACL could not run them)."""

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from poagraph import paths
+from poagraph.cli.common import store_option
 from poagraph.errors import ContributionError
 
 EXIT_CONFORMS, EXIT_VIOLATIONS, EXIT_UNREADABLE = 0, 1, 2
@@ -31,13 +32,7 @@ EXIT_CONFORMS, EXIT_VIOLATIONS, EXIT_UNREADABLE = 0, 1, 2
     show_default=True,
     help="Report format, written to standard output.",
 )
-@click.option(
-    "--store",
-    "store_path",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The built graph to validate against (default: $POAGRAPH_STORE or var/store).",
-)
+@store_option("The built graph to validate against (default: $POAGRAPH_STORE or var/store).")
 def validate_command(file: Path, fmt: str | None, output: str, store_path: Path | None) -> None:
     """Check a contribution FILE (Turtle, JSON-LD or CSV) before it enters the graph.
 
@@ -46,8 +41,10 @@ def validate_command(file: Path, fmt: str | None, output: str, store_path: Path 
     organisations and programmes can be named by IRI or by name. Exit status: 0 conforms,
     1 violations, 2 the file could not be read.
     """
-    from poagraph.contribution import open_reference
-    from poagraph.contribution import validate_contribution as run
+    # Imported here, not at the top, to keep pySHACL and rdflib out of the CLI's start-up.
+    from poagraph.contributions.check import validate_contribution as run
+    from poagraph.contributions.reference import open_reference
+    from poagraph.validation.render import render
 
     try:
         reference = open_reference(store_path or paths.default_store())
@@ -55,6 +52,6 @@ def validate_command(file: Path, fmt: str | None, output: str, store_path: Path 
     except ContributionError as e:  # unreadable: exit 2, as pySHACL does
         click.echo(f"poagraph validate: {e}", err=True)
         raise SystemExit(EXIT_UNREADABLE) from None
-    rendered = report.render(output)
+    rendered = render(report, output)
     click.echo(rendered, nl=not rendered.endswith("\n"))
     raise SystemExit(EXIT_CONFORMS if report.conforms else EXIT_VIOLATIONS)

@@ -15,25 +15,14 @@ import jinja2
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
-from . import iris
-from .validate import Result, ValidationReport
-
-#: Compact forms for IRIs in text and HTML.
-_PREFIXES = {
-    "id:": iris.ID,
-    "poa:": iris.POA,
-    "rdfs:": str(RDFS),
-    "rdf:": str(RDF),
-    "skos:": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms:": "http://purl.org/dc/terms/",
-    "xsd:": str(XSD),
-}
-
+from .. import iris
+from .model import Result, ValidationReport
 
 _NUMBERS = {XSD.integer, XSD.decimal, XSD.double, XSD.nonNegativeInteger}
 
 
 def render(report: ValidationReport, output: str) -> str:
+    """The report as `text`, `turtle`, `json` or `html`."""
     renderers = {"text": to_text, "turtle": to_turtle, "json": to_json, "html": to_html}
     if output not in renderers:
         raise ValueError(f"unknown output {output!r}; choose one of {', '.join(renderers)}")
@@ -51,10 +40,8 @@ def compact(node: rdflib.term.Node | None) -> str:
     if isinstance(node, rdflib.BNode):
         return f"_:{node}"
     text = str(node)
-    for prefix, namespace in _PREFIXES.items():
-        if text.startswith(namespace) and len(text) > len(namespace):
-            return prefix + text[len(namespace) :]
-    return f"<{text}>"
+    short = iris.curie(text)
+    return short if short != text else f"<{text}>"
 
 
 def headline(report: ValidationReport) -> str:
