@@ -57,7 +57,7 @@ class Server:
 
     def query_worker_pids(self) -> set[int]:
         """PIDs of the server's query worker processes (same process group), from /proc."""
-        return {pid for pid, cmdline in self._group() if b"poagraph.web.worker" in cmdline}
+        return {pid for pid, cmdline in self._group() if b"poagraph.web.query.worker" in cmdline}
 
     def web_pids(self) -> set[int]:
         """PIDs of gunicorn's processes (the arbiter and its web workers)."""

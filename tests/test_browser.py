@@ -268,7 +268,7 @@ def test_browsing_from_home_to_a_resource_stays_on_loopback(browser, server):
 def test_each_example_has_its_own_url(browser, server):
     from selenium.webdriver.common.by import By
 
-    from poagraph.web import examples
+    from poagraph.web.pages import examples
 
     chosen = examples.load(paths.QUERIES)[-1]
     _network(browser)

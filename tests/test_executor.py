@@ -2,20 +2,64 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from _endpoint import conformance_store
+from flask import Flask
 
 from poagraph.web import create_app
+from poagraph.web.store import get_service
 
 
-def test_missing_store_is_500_with_the_reason_then_recovers(tmp_path: Path) -> None:
+@pytest.fixture
+def missing_store_app(tmp_path: Path) -> Iterator[Flask]:
+    app = create_app({"STORE": str(tmp_path / "store"), "TESTING": True, "EXECUTORS": 1})
+    yield app
+    get_service(app).close()
+
+
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        ("/sparql?query=ASK%20%7B%7D", "application/sparql-results+json"),
+        ("/", "application/json"),
+        ("/id/country/AFG", "text/turtle"),
+        ("/browse/Country", "text/html"),
+    ],
+)
+def test_no_worker_is_503_with_retry_after_on_every_route(
+    missing_store_app: Flask, path: str, accept: str
+) -> None:
+    """Regression: the same failure (no worker can run the query) was 500 on /sparql and
+    503 on the pages; it is 503 with Retry-After everywhere, in the client's shape."""
+    r = missing_store_app.test_client().get(path, headers={"Accept": accept})
+    assert r.status_code == 503
+    assert int(r.headers["Retry-After"]) > 0
+    if accept == "text/html":
+        assert r.mimetype == "text/html" and "poagraph build" in r.get_data(as_text=True)
+    else:
+        assert r.get_json() == {"error": r.get_json()["error"], "status": 503}
+        assert "poagraph build" in r.get_json()["error"]
+
+
+def test_health_without_workers_is_503_with_retry_after(missing_store_app: Flask) -> None:
+    r = missing_store_app.test_client().get("/health")
+    assert r.status_code == 503
+    assert r.get_json()["status"] == "unavailable"
+    assert int(r.headers["Retry-After"]) > 0
+
+
+def test_missing_store_is_503_with_the_reason_then_recovers(tmp_path: Path) -> None:
     store = tmp_path / "store"
     app = create_app({"STORE": str(store), "TESTING": True})
     client = app.test_client()
     r = client.get("/sparql", query_string={"query": "ASK {}"})
-    assert r.status_code == 500
+    assert r.status_code == 503
     assert "poagraph build" in r.get_json()["error"]
     conformance_store(store)  # the store appears (built by someone) while we serve
     deadline = time.monotonic() + 30
@@ -26,11 +70,56 @@ def test_missing_store_is_500_with_the_reason_then_recovers(tmp_path: Path) -> N
         time.sleep(0.5)
     assert r.status_code == 200
     assert r.get_json()["boolean"] is True
+    get_service(app).close()
+
+
+def test_a_get_is_cached_once_and_revalidates(tmp_path: Path) -> None:
+    """Regression: each GET /sparql was kept twice (a whole-response cache in front of Flask
+    and the result cache); the result cache alone answers repeats and If-None-Match."""
+    app = create_app({"STORE": str(conformance_store(tmp_path / "store")), "EXECUTORS": 1})
+    client = app.test_client()
+    cache = get_service(app).cache
+    query = {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 3"}
+    try:
+        first = client.get("/sparql", query_string=query)
+        assert first.status_code == 200 and len(cache) == 1
+        again = client.get("/sparql", query_string=query)
+        assert again.get_data() == first.get_data() and len(cache) == 1
+        etag = first.headers["ETag"]
+        revalidated = client.get("/sparql", query_string=query, headers={"If-None-Match": etag})
+        assert revalidated.status_code == 304 and revalidated.get_data() == b""
+    finally:
+        get_service(app).close()
+
+
+def test_the_query_worker_never_imports_flask(tmp_path: Path) -> None:
+    """A query worker opens the store and answers a job without loading Flask."""
+    store = conformance_store(tmp_path / "store")
+    script = (
+        "import sys\n"
+        "from poagraph.web.query import worker\n"
+        "from poagraph.web.query.results import Job, execute\n"
+        "from poagraph.store import fingerprint\n"
+        "store = worker.open_store(sys.argv[1], True)\n"
+        "fingerprint(store)\n"
+        "for fmt in ('json', 'ttl'):\n"
+        "    query = 'SELECT * { ?s ?p ?o }' if fmt == 'json' else 'CONSTRUCT WHERE { ?s ?p ?o }'\n"
+        "    assert execute(store, Job(query=query, format=fmt)).status == 200\n"
+        "try:\n"  # an update sent as a query: the 403 path (rdflib's update parser)
+        "    execute(store, Job(query='DELETE WHERE { ?s ?p ?o }'))\n"
+        "except Exception as exc:\n"
+        "    assert exc.status == 403\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(store)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
 
 
 def test_result_cache_is_bounded_in_entries_and_bytes() -> None:
-    from poagraph.web.executor import ResultCache
-    from poagraph.web.results import Outcome
+    from poagraph.web.query.cache import ResultCache
+    from poagraph.web.query.results import Outcome
 
     cache = ResultCache(entries=3, max_bytes=100, total_bytes=250)
     for key in "abc":

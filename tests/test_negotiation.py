@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from poagraph.web import negotiation
-from poagraph.web.negotiation import GRAPH_ALIASES, GRAPH_FORMATS, RESULT_ALIASES, RESULT_FORMATS
+from poagraph.web import formats, negotiation
+from poagraph.web.formats import GRAPH_ALIASES, GRAPHS, HTML, JSON, PAGE_RDF, RESULT_ALIASES
 
-RESULTS = list(RESULT_FORMATS)
+RESULTS = formats.media_types(formats.RESULTS)
 
 
 def test_missing_accept_means_anything() -> None:
@@ -63,12 +63,51 @@ def test_the_most_specific_range_decides() -> None:
     ],
 )
 def test_format_names_for_graphs(value: str, expected: str | None) -> None:
-    assert negotiation.from_format(value, GRAPH_FORMATS, GRAPH_ALIASES) == expected
+    found = formats.by_name(value, GRAPHS, GRAPH_ALIASES)
+    assert (found.media_type if found else None) == expected
 
 
 def test_format_names_for_results() -> None:
-    assert negotiation.from_format("json", RESULT_FORMATS) == "application/sparql-results+json"
-    assert negotiation.from_format("tsv", RESULT_FORMATS) == "text/tab-separated-values"
+    by_name = formats.by_name
+    assert by_name("json", formats.RESULTS).media_type == "application/sparql-results+json"
+    assert by_name("tsv", formats.RESULTS).media_type == "text/tab-separated-values"
+
+
+def test_a_format_name_means_what_the_offered_formats_say() -> None:
+    """`json` is plain JSON on a page that offers it, JSON-LD on a resource page."""
+    assert formats.by_name("json", [HTML, JSON]) is JSON
+    assert formats.by_name("json", [HTML, *PAGE_RDF]).media_type == "application/ld+json"
+    assert formats.by_name("ttl", [HTML, JSON]) is None
+
+
+def test_the_one_table_has_one_entry_per_media_type_and_name() -> None:
+    for group in (formats.RESULTS, GRAPHS):
+        names = [name for fmt in group for name in fmt.names]
+        assert len(names) == len(set(names))
+        assert all(fmt.w3c for fmt in group)
+    assert all(fmt.rdf is not None for fmt in GRAPHS)
+    assert all(fmt.results is not None for fmt in formats.RESULTS)
+    assert [f.name for f in PAGE_RDF] == ["ttl", "jsonld", "nt", "rdfxml"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt", "expected"),
+    [
+        ("text/html", None, "text/html"),
+        ("*/*", None, "text/turtle"),
+        ("application/json, text/html", None, "application/ld+json"),
+        ("text/html", "nt", "application/n-triples"),
+    ],
+)
+def test_pick_sends_html_to_browsers_only(accept: str, fmt: str | None, expected: str) -> None:
+    offered = [HTML, *PAGE_RDF]
+    assert negotiation.pick(accept, fmt, offered, GRAPH_ALIASES).media_type == expected
+
+
+@pytest.mark.parametrize(("accept", "fmt"), [("image/png", None), ("*/*", "yaml")])
+def test_pick_refuses_with_the_offered_formats(accept: str, fmt: str | None) -> None:
+    with pytest.raises(negotiation.NotAcceptable, match=r"text/turtle|ttl"):
+        negotiation.pick(accept, fmt, [HTML, *PAGE_RDF], GRAPH_ALIASES)
 
 
 @pytest.mark.parametrize(

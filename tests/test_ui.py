@@ -6,6 +6,7 @@ ontology page against ontology/poa.ttl read with rdflib, the examples against qu
 
 from __future__ import annotations
 
+import html as html_module
 import json
 import re
 from collections import Counter
@@ -20,7 +21,7 @@ from ui_support import BROWSER, POA, close_app, local, make_app, memory_copy, sa
 
 import poagraph
 from poagraph import paths
-from poagraph.web import examples
+from poagraph.web.pages import examples
 
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
 RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -370,7 +371,7 @@ def test_query_page_links_each_example_to_its_results(client):
     links = re.findall(r'href="(/sparql\?query=[^"]+&amp;format=json)"', html)
     assert len(links) == len(list(paths.QUERIES.glob("*.rq")))
     for href in links[:5]:
-        response = client.get(href.replace("&amp;", "&"))
+        response = client.get(html_module.unescape(href))  # what a browser reads
         assert response.status_code == 200, href
         assert response.mimetype == "application/sparql-results+json"
 
@@ -432,3 +433,53 @@ def test_openapi_documents_every_page_route(client):
     assert len(routes) >= 11
     assert routes <= documented, routes - documented
     assert documented <= routes, documented - routes  # nothing documented that is not served
+
+
+# --- mounted under a prefix -------------------------------------------------------------------
+
+
+def test_under_a_mount_prefix_every_local_link_keeps_it(store_path):
+    """Regression: links were hard-coded from the site root, so the app broke when mounted
+    under a path (werkzeug's DispatcherMiddleware, a reverse proxy's SCRIPT_NAME)."""
+    from werkzeug.exceptions import NotFound
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+    from werkzeug.test import Client
+
+    app = make_app(store_path)
+    try:
+        client = Client(DispatcherMiddleware(NotFound(), {"/poagraph": app}))
+        pages = {path: client.get(path, headers=BROWSER) for path in MOUNTED_PAGES}
+        for path, response in pages.items():
+            assert response.status_code == 200, path
+            html = response.get_data(as_text=True)
+            local_links = re.findall(r'(?:href|src|action)="(/[^"]*)"', html)
+            assert local_links, path
+            outside = [link for link in local_links if not link.startswith("/poagraph/")]
+            assert not outside, (path, outside)
+        home = pages["/poagraph/"].get_data(as_text=True)
+        assert 'href="/poagraph/sparql"' in home
+        assert 'href="/poagraph/browse/Country"' in home
+        assert 'href="/poagraph/graph/vocab"' in home
+        query_config = re.search(r'id="poagraph-query-config">(.*?)</script>', _page(pages))
+        config = json.loads(query_config.group(1))
+        assert config["endpoint"] == "http://localhost/poagraph/sparql"
+        assert set(config["localSpaces"].values()) == {"/poagraph/id/", "/poagraph/ontology#"}
+        redirect = client.get("/poagraph/sparql", headers=BROWSER)
+        assert redirect.status_code == 303
+        assert redirect.headers["Location"].endswith("/poagraph/query")
+    finally:
+        close_app(app)
+
+
+MOUNTED_PAGES = [
+    "/poagraph/",
+    "/poagraph/query",
+    "/poagraph/browse/Country",
+    "/poagraph/id/country/AFG",
+    "/poagraph/search?q=afgh",
+    "/poagraph/graph/vocab",
+]
+
+
+def _page(pages: dict) -> str:
+    return pages["/poagraph/query"].get_data(as_text=True)

@@ -11,7 +11,7 @@ from flask import Flask
 from pyoxigraph import Quad, RdfFormat, Store
 
 from poagraph.web import create_app
-from poagraph.web.executor import get_executor
+from poagraph.web.store import get_service
 
 SAMPLE = Path(__file__).parent / "data" / "web-sample.trig"
 ID = "https://w3id.org/poagraph/id/"
@@ -45,7 +45,7 @@ def make_app(store: Path) -> Flask:
 
 
 def close_app(app: Flask) -> None:
-    get_executor(app).executor.close()
+    get_service(app).close()
 
 
 def section(html: str, css_class: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,13 +31,17 @@ def user_errors() -> Iterator[None]:
         raise click.ClickException(str(e)) from e
 
 
-store_option = click.option(
-    "--store",
-    "store_path",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Store directory [default: $POAGRAPH_STORE or var/store].",
-)
+def store_option(
+    help: str = "Store directory [default: $POAGRAPH_STORE or var/store].",
+) -> Callable:
+    """The --store option every command on the store takes; `help` says what it is for."""
+    return click.option(
+        "--store",
+        "store_path",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help=help,
+    )
 
 
 def short(iri: str) -> str:

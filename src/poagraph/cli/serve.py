@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from poagraph import paths, store
-from poagraph.cli.common import user_errors
+from poagraph.cli.common import store_option, user_errors
 
 
 def ensure_store(store_path: Path) -> None:
@@ -25,13 +25,7 @@ def ensure_store(store_path: Path) -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@click.option(
-    "--store",
-    "store_path",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Store directory [default: $POAGRAPH_STORE or var/store]; built if missing.",
-)
+@store_option("Store directory [default: $POAGRAPH_STORE or var/store]; built if missing.")
 @click.option(
     "--timeout-s",
     default=None,
@@ -77,8 +71,8 @@ def serve_command(
         "IN_MEMORY": in_memory,
     }
     overrides = {key: value for key, value in given.items() if value is not None}
-    from poagraph.serve import run
     from poagraph.web import load_config
+    from poagraph.web.server import run
 
     try:
         settings = load_config(overrides)

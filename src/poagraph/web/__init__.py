@@ -27,22 +27,32 @@ parsed as JSON when they parse, e.g. ``POAGRAPH_IN_MEMORY=false``; then the ``co
     Query worker processes per web process (default 2): a runaway query holds one of them
     while the others keep answering.
 ``CACHE_ENTRIES``
-    Results kept in the per-process LRU cache, keyed by query, dataset, media type and store
-    version (default 2048; 0 disables). ``CACHE_MAX_BYTES`` (default 1 MiB): larger results
-    are not cached. ``CACHE_TOTAL_BYTES`` (default 64 MiB): the most a cache holds.
+    Results kept in the per-process LRU cache (web/query/cache.py), keyed by query, dataset,
+    media type, endpoint URL and store version (default 2048; 0 disables).
+    ``CACHE_MAX_BYTES`` (default 1 MiB): larger results are not cached.
+    ``CACHE_TOTAL_BYTES`` (default 64 MiB): the most the cache holds.
 
-Other modules find the query service through :func:`poagraph.web.executor.get_executor`.
+Layout: errors.py (the one error handler), formats.py (the one media-type table),
+negotiation.py (Accept and q-values), render.py (the negotiated response of every page),
+store.py (the app's query service: ``get_service()``), the blueprints sparql.py (/sparql),
+resources.py (/id, /graph) and ui.py (the other pages); pages/ holds what the pages show
+and their queries, query/ runs queries in worker processes (no Flask there), server.py
+runs the app under gunicorn.
+
+Flask is imported inside the functions below, not at the top: the query worker processes
+import poagraph.web.query.*, which loads this package first, and must not load Flask.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from typing import Any
-
-from flask import Config, Flask
+from typing import TYPE_CHECKING, Any
 
 from poagraph import paths
+
+if TYPE_CHECKING:
+    from flask import Config, Flask
 
 DEFAULTS: dict[str, Any] = {
     "IN_MEMORY": True,
@@ -63,6 +73,8 @@ def load_config(config: dict[str, Any] | None = None) -> Config:
     then ``config``. `poagraph serve` reads it too, so its options never mask the others.
 
     Raises OSError for a config file that cannot be read, ValueError for invalid TOML."""
+    from flask import Config
+
     settings = Config(os.getcwd())
     settings.from_mapping(DEFAULTS, STORE=str(paths.default_store()))
     if os.environ.get("POAGRAPH_CONFIG"):
@@ -76,24 +88,17 @@ def load_config(config: dict[str, Any] | None = None) -> Config:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then the $POAGRAPH_CONFIG file, then POAGRAPH_* environment,
-    then ``config``."""
+    then ``config``; the query service, the error handlers and one blueprint per concern."""
+    from flask import Flask
+
+    from poagraph.web import errors, resources, sparql, store, ui
+
     app = Flask(__name__)
     app.config.update(load_config(config))
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])
-
-    from poagraph.web import errors, executor, sparql
-
-    executor.init_app(app)
+    store.init_app(app)
     errors.init_app(app)
     app.register_blueprint(sparql.bp)
-    app.wsgi_app = sparql.ResponseCache(app.wsgi_app, app)
-    _register_other_blueprints(app)
-    return app
-
-
-def _register_other_blueprints(app: Flask) -> None:
-    """The blueprints of the other concerns (linked-data pages, UI): one line each."""
-    from poagraph.web import resources, ui
-
     app.register_blueprint(resources.bp)
     app.register_blueprint(ui.bp)
+    return app

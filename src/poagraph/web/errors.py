@@ -1,34 +1,32 @@
 """One error handler for the whole app: JSON for API clients, an HTML page for browsers.
 
 Every error body an API client sees has the shape ``{"error": <message>, "status": <code>}``.
-Raise werkzeug HTTP exceptions (``abort(400, "message")``) anywhere; this module renders them.
+Views raise werkzeug HTTP exceptions (``abort(400, "message")``) or let the query errors of
+poagraph.errors through; this module is the one place that turns them into responses:
+
+- ``QueryError``: its status (a 5xx one is logged, and the client gets a generic message);
+- ``QueryTimeout``: 503, the query ran past its time limit and was stopped;
+- ``WorkerUnavailable``: 503 with ``Retry-After``, no query worker could run it now.
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, json, render_template, request
-from jinja2 import TemplateNotFound
-from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
+from poagraph.errors import QueryError, QueryTimeout, WorkerUnavailable
 from poagraph.web.negotiation import prefers_html
 
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{status} {title} — poagraph</title></head>
-<body><main><h1>{status} {title}</h1><p>{message}</p><p><a href="/">poagraph home</a></p></main>
-</body></html>
-"""
+#: Seconds a client should wait before asking again when no query worker could take the
+#: query (the pool retries a failed start every 5 s).
+RETRY_AFTER_S = 5
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     """The error response for the current request, in the shape its client reads."""
-    title = _title(status)
-    if request and prefers_html(request.headers.get("Accept")):
-        try:
-            body = render_template("error.html", status=status, title=title, message=message)
-        except TemplateNotFound:  # the UI templates are optional: fall back on a plain page
-            body = _PAGE.format(status=status, title=escape(title), message=escape(message))
+    if prefers_html(request.headers.get("Accept")):
+        body = render_template("error.html", status=status, title=_title(status), message=message)
         response = Response(body, status=status, mimetype="text/html")
     else:
         payload = json.dumps({"error": message, "status": status})
@@ -43,12 +41,27 @@ def _title(status: int) -> str:
 
 
 def _handle_http(exc: HTTPException) -> Response:
-    headers = {}
     # keep the headers werkzeug adds, e.g. Allow on 405
-    for name, value in exc.get_headers():
-        if name.lower() != "content-type":
-            headers[name] = value
+    headers = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
     return error_response(exc.code or 500, exc.description or _title(exc.code or 500), headers)
+
+
+def _handle_query_error(exc: QueryError) -> Response:
+    if exc.status >= 500:
+        current_app.logger.error("query failed in the store: %s", exc)
+        return error_response(
+            exc.status, "the store failed to answer the query; the error has been logged"
+        )
+    return error_response(exc.status, str(exc))
+
+
+def _handle_timeout(exc: QueryTimeout) -> Response:
+    return error_response(503, f"query timeout: {exc}")
+
+
+def _handle_unavailable(exc: WorkerUnavailable) -> Response:
+    current_app.logger.error("no query worker could run the query: %s", exc)
+    return error_response(503, str(exc), {"Retry-After": str(RETRY_AFTER_S)})
 
 
 def _handle_unexpected(exc: Exception) -> Response:
@@ -60,4 +73,7 @@ def _handle_unexpected(exc: Exception) -> Response:
 def init_app(app: Flask) -> None:
     """Register the handlers once, for every route of every blueprint."""
     app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(QueryError, _handle_query_error)
+    app.register_error_handler(QueryTimeout, _handle_timeout)
+    app.register_error_handler(WorkerUnavailable, _handle_unavailable)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -1,42 +1,50 @@
-"""Content negotiation: Accept headers with q-values, and the `format=` override.
+"""Content negotiation: Accept headers with q-values (RFC 9110 §12.5.1).
 
-Pure functions, shared by the SPARQL endpoint and the linked-data pages.
+Pure functions over media-type strings, shared by the query workers, /sparql and the pages;
+the formats themselves are in formats.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
-#: SELECT/ASK result formats: media type -> short `format=` names.
-RESULT_FORMATS: dict[str, tuple[str, ...]] = {
-    "application/sparql-results+json": ("json", "srj"),
-    "application/sparql-results+xml": ("xml", "srx"),
-    "text/csv": ("csv",),
-    "text/tab-separated-values": ("tsv",),
-}
-#: Media types clients use for result formats that we answer with the canonical one.
-RESULT_ALIASES = {
-    "application/json": "application/sparql-results+json",
-    "application/xml": "application/sparql-results+xml",
-    "text/xml": "application/sparql-results+xml",
-}
+from poagraph.web.formats import GRAPHS, HTML, Format, by_name, media_types
 
-#: CONSTRUCT/DESCRIBE (and resource) graph formats: media type -> short `format=` names.
-GRAPH_FORMATS: dict[str, tuple[str, ...]] = {
-    "text/turtle": ("turtle", "ttl"),
-    "application/n-triples": ("ntriples", "nt", "n-triples"),
-    "application/n-quads": ("nquads", "nq", "n-quads"),
-    "application/trig": ("trig",),
-    "application/ld+json": ("jsonld", "json-ld", "json"),
-    "application/rdf+xml": ("rdfxml", "rdf", "xml", "rdf-xml"),
-}
-GRAPH_ALIASES = {
-    "application/x-turtle": "text/turtle",
-    "text/plain": "application/n-triples",
-    "application/json": "application/ld+json",
-    "application/xml": "application/rdf+xml",
-    "text/xml": "application/rdf+xml",
-}
+
+class NotAcceptable(Exception):
+    """None of the offered formats is what the client asked for (406)."""
+
+
+def pick(
+    accept: str | None,
+    format_value: str | None,
+    offered: Sequence[Format],
+    aliases: Mapping[str, str],
+) -> Format:
+    """The format to answer with: the one `format=` names, else the one Accept prefers.
+
+    HTML, when offered, goes to browsers only (see prefers_html); a client that takes
+    anything gets the first machine format. Raises NotAcceptable with a message naming the
+    formats offered.
+    """
+    if format_value:
+        found = by_name(format_value, offered, aliases)
+        if found is None:
+            names = ", ".join(f.name for f in offered)
+            raise NotAcceptable(
+                f"format={format_value!r} is not available here; use one of {names}"
+            )
+        return found
+    if HTML in offered and prefers_html(accept):
+        return HTML
+    machine = [f for f in offered if f != HTML]
+    media = choose(accept, media_types(machine), aliases)
+    if media is None and HTML in offered:
+        media = choose(accept, [HTML.media_type])
+    if media is None:
+        types = ", ".join(media_types(offered))
+        raise NotAcceptable(f"none of the Accept types {accept!r} is available: {types}")
+    return next(f for f in offered if f.media_type == media)
 
 
 def parse_accept(header: str | None) -> list[tuple[str, float]]:
@@ -120,19 +128,6 @@ def choose(
     return best
 
 
-def from_format(value: str, formats: Mapping[str, tuple[str, ...]], aliases=None) -> str | None:
-    """The media type a `format=` value names (short name or media type), or None."""
-    value = value.strip().lower()
-    if value in formats:
-        return value
-    if aliases and value in aliases:
-        return aliases[value]
-    for media, names in formats.items():
-        if value in names:
-            return media
-    return None
-
-
 def prefers_html(header: str | None) -> bool:
     """True when the client is a browser: it asks for HTML explicitly, above JSON and RDF.
 
@@ -142,5 +137,5 @@ def prefers_html(header: str | None) -> bool:
     html = _quality("text/html", [r for r in ranges if r[0] != "*/*"])
     if html <= 0.0:
         return False
-    others = ["application/json", "application/sparql-results+json", *GRAPH_FORMATS]
+    others = ["application/json", "application/sparql-results+json", *media_types(GRAPHS)]
     return all(_quality(m, [r for r in ranges if r[0] != "*/*"]) < html for m in others)

@@ -1,4 +1,5 @@
-"""Linked data: every IRI under https://w3id.org/poagraph/id/ dereferences at /id/... here.
+"""Linked data: every IRI under https://w3id.org/poagraph/id/ dereferences at /id/... here,
+every named graph https://w3id.org/poagraph/graph/... at /graph/...
 
 Browsers get an HTML page (label, types, statements both ways with labelled links, and for
 facts the evidence quote marked in its passage); RDF clients get the resource's description
@@ -8,16 +9,17 @@ JSON-LD, N-Triples or RDF/XML. Unknown IRIs are 404.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort
 from pyoxigraph import NamedNode
 
 from poagraph import iris
-from poagraph.web import describe, pagedata, twins
-from poagraph.web.sparql import TRUNCATED
+from poagraph.web.formats import HTML, PAGE_RDF
+from poagraph.web.pages import describe, pagedata
+from poagraph.web.render import render
 
 bp = Blueprint("resources", __name__)
 
-OFFERED = [twins.HTML, *twins.RDF_TWINS]
+OFFERED = [HTML, *PAGE_RDF]
 
 #: Classes whose pages list what happens in them (programmes and outcomes) or come from them.
 COUNTRY = iris.POA + "Country"
@@ -27,62 +29,55 @@ REPORT = iris.POA + "Report"
 FACTS = {iris.POA + "Outcome", PROGRAMME, iris.POA + "Event"}
 
 
+def _known(iri: str, what: str, query: str, variable: str) -> None:
+    """404 unless `iri` is an IRI that the ASK page query `query`, with `variable` bound to
+    it, finds in the store."""
+    try:
+        NamedNode(iri)
+    except ValueError:  # not even an IRI (spaces, brackets): nothing can be stored under it
+        abort(404, f"no {what} {iri}")
+    if not pagedata.ask(query, **{variable: iri}):
+        abort(404, f"no {what} {iri} in the store")
+
+
 @bp.get("/id/<path:rest>")
 def resource(rest: str) -> Response:
     """The page or RDF description of the resource https://w3id.org/poagraph/id/{rest}."""
     iri = iris.ID + rest
-    try:
-        NamedNode(iri)
-    except ValueError:  # not even an IRI (spaces, brackets): nothing can be stored under it
-        abort(404, f"no resource {iri}")
-    media = twins.negotiate(OFFERED)
-    if not pagedata.ask("exists", s=iri):
-        abort(404, f"no resource {iri} in the graph")
-    alternates = twins.twins(request.path, OFFERED)
-    if media == twins.HTML:
-        response = Response(render_template("resource.html", **_page(iri, alternates)))
-    else:
-        outcome = pagedata.construct("describe", media, s=iri)
-        response = Response(outcome.body, content_type=outcome.content_type)
-    return twins.finish(response, alternates, media)
+    _known(iri, "resource", "exists", "s")
+    return render(
+        OFFERED,
+        template="resource.html",
+        context=lambda: _page(iri),
+        rdf=lambda fmt: pagedata.construct("describe", fmt.media_type, s=iri),
+    )
 
 
 @bp.get("/graph/<path:rest>")
 def graph(rest: str) -> Response:
     """A named graph https://w3id.org/poagraph/graph/{rest}: a summary page for browsers,
-    its triples (a read-only dump) for RDF clients."""
+    its triples (a read-only dump, capped like /sparql's answers) for RDF clients."""
     iri = iris.GRAPH + rest
-    try:
-        NamedNode(iri)
-    except ValueError:  # not an IRI: no graph can have this name
-        abort(404, f"no graph {iri}")
-    media = twins.negotiate(OFFERED)
-    if not pagedata.ask("graph-exists", g=iri):
-        abort(404, f"no graph {iri} in the store")
-    alternates = twins.twins(request.path, OFFERED)
-    if media == twins.HTML:
+    _known(iri, "graph", "graph-exists", "g")
+
+    def context() -> dict:
         count = pagedata.select("graph-count", g=iri)
         classes = [
             {"class": describe.Value(row["class"], _text(row, "label")), "count": row["n"]}
             for row in pagedata.select("graph-classes", g=iri)
         ]
-        page = render_template(
-            "graph.html",
-            iri=iri,
-            triples=pagedata.number(count[0]["n"]) if count else 0,
-            classes=classes,
-            alternates=alternates,
-        )
-        response = Response(page)
-    else:
-        outcome = pagedata.construct("graph-dump", media, g=iri)
-        response = Response(outcome.body, content_type=outcome.content_type)
-        if outcome.truncated:  # the endpoint's row cap: say so, as /sparql does
-            response.headers[TRUNCATED] = "true"
-    return twins.finish(response, alternates, media)
+        triples = pagedata.number(count[0]["n"]) if count else 0
+        return {"iri": iri, "triples": triples, "classes": classes}
+
+    return render(
+        OFFERED,
+        template="graph.html",
+        context=context,
+        rdf=lambda fmt: pagedata.construct("graph-dump", fmt.media_type, g=iri),
+    )
 
 
-def _page(iri: str, alternates: list[twins.Twin]) -> dict:
+def _page(iri: str) -> dict:
     out = describe.group_statements(
         pagedata.select("describe-out", s=iri), "o", "olabel", "olabelProp", "ofigure"
     )
@@ -112,7 +107,6 @@ def _page(iri: str, alternates: list[twins.Twin]) -> dict:
         "programmes": describe.programmes_in(iri) if COUNTRY in types else None,
         "outcomes": describe.outcomes_of(iri) if {COUNTRY, PROGRAMME} & set(types) else None,
         "contents": describe.report_contents(iri) if REPORT in types else None,
-        "alternates": alternates,
     }
 
 

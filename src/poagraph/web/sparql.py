@@ -7,16 +7,19 @@ GET without a query gives the Service Description (or the query page for browser
 
 from __future__ import annotations
 
-import hashlib
 import re
 
-from flask import Blueprint, Response, abort, current_app, redirect, request
-from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
+from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
 from werkzeug.datastructures import MultiDict
 
-from poagraph.web import negotiation
-from poagraph.web.executor import ExecutorUnavailable, QueryTimeout, get_executor
-from poagraph.web.results import PREFIXES, Job, uses_keyword
+from poagraph import iris
+from poagraph.errors import QueryTimeout, WorkerUnavailable
+from poagraph.web import formats, negotiation
+from poagraph.web.query.cache import cacheable
+from poagraph.web.query.results import Job, Outcome, uses_keyword
+from poagraph.web.render import TRUNCATED
+from poagraph.web.store import get_service
 
 bp = Blueprint("sparql", __name__)
 
@@ -24,10 +27,7 @@ FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 READ_ONLY = "this endpoint is read-only: SPARQL Update is not accepted"
-TRUNCATED = "X-Poagraph-Truncated"
 
-#: Queries whose answer may change between runs are never cached.
-_VOLATILE = re.compile(r"\b(RAND|NOW|UUID|STRUUID|BNODE)\s*\(|\bSERVICE\b", re.IGNORECASE)
 _SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
 
 
@@ -139,161 +139,56 @@ def _timeout(value: str | None) -> float:
     return min(asked, limit)
 
 
-def _cache_key(job: Job, version: str) -> str:
-    parts = [
-        version,
-        job.query,
-        "\x1f".join(job.default_graphs),
-        "\x1f".join(job.named_graphs),
-        job.accept or "",
-        job.format or "",
-        str(job.max_rows),
-        job.base_iri or "",
-    ]
-    return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:32]
-
-
 def _answer(job: Job, timeout_s: float) -> Response:
-    service = get_executor()
+    """Run the job (or take it from the cache), with its ETag; query errors, timeouts and
+    unavailable workers go to the app's error handlers."""
+    service = get_service()
     if not current_app.config["FEDERATION"] and uses_keyword(job.query, _SERVICE):
         abort(403, "federated queries (SERVICE) are disabled on this endpoint")
-    cacheable = not uses_keyword(job.query, _VOLATILE)
-    key = _cache_key(job, service.version)
-    etag = f'"{key}"'
-    if cacheable and etag in request.headers.get("If-None-Match", ""):
+    if not cacheable(job.query):
+        return _response(service.run(job, timeout_s, cache=False), None)
+    key = service.key(job)
+    if f'"{key}"' in request.headers.get("If-None-Match", ""):
         cached = service.cache.get(key)
         if cached is not None:
-            return _response(cached, etag, status=304)
-    outcome = service.cache.get(key) if cacheable else None
-    if outcome is None:
-        try:
-            outcome = service.executor.run(job, timeout_s)
-        except QueryTimeout as exc:
-            abort(503, f"query timeout: {exc}; simplify the query or add a LIMIT")
-        except ExecutorUnavailable as exc:
-            current_app.logger.error("query execution failed: %s", exc)
-            abort(500, str(exc))
-        if outcome.status >= 500:
-            current_app.logger.error("query failed in the store: %s", outcome.message)
-            abort(500, "the store failed to answer the query; the error has been logged")
-        if outcome.status != 200:
-            abort(outcome.status, outcome.message)
-        if cacheable:
-            service.cache.put(key, outcome)
-    return _response(outcome, etag if cacheable else None)
+            return _response(cached, key, status=304)
+    outcome = service.run(job, timeout_s)
+    # the key again: the store version is the worker's fingerprint once one has answered
+    return _response(outcome, service.key(job))
 
 
-def _response(outcome, etag: str | None, status: int = 200) -> Response:
+def _response(outcome: Outcome, key: str | None, status: int = 200) -> Response:
+    """The answer, with its cache key as ETag when it may be cached."""
     body = b"" if status == 304 else outcome.body
     response = Response(body, status=status, content_type=outcome.content_type)
     response.headers["Vary"] = "Accept"
-    if etag:
-        response.headers["ETag"] = etag
+    if key:
+        response.headers["ETag"] = f'"{key}"'
         response.headers["Cache-Control"] = "public, max-age=0, must-revalidate"
     if outcome.truncated:
         response.headers[TRUNCATED] = "true"
     return response
 
 
-# --- Response cache in front of Flask ------------------------------------------------------
-
-
-class ResponseCache:
-    """WSGI middleware answering repeated GET /sparql requests from memory, before Flask.
-
-    The key is the raw request (path, query string, Accept, Host) and the store version; only
-    responses the view marked cacheable (200 with an ETag) are kept, with all their headers,
-    so a hit is byte-identical to what Flask sent. A matching If-None-Match gets 304. This
-    skips routing, parsing and negotiation: a hit costs a dictionary lookup.
-    """
-
-    PATHS = ("/sparql", "/sparql/")
-
-    def __init__(self, wsgi_app, app):
-        self.wsgi_app = wsgi_app
-        self.app = app
-
-    def __call__(self, environ, start_response):
-        if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") not in self.PATHS:
-            return self.wsgi_app(environ, start_response)
-        service = get_executor(self.app)
-        key = (
-            service.version,
-            environ.get("PATH_INFO"),
-            environ.get("QUERY_STRING", ""),
-            environ.get("HTTP_ACCEPT", ""),
-            environ.get("HTTP_HOST", ""),  # relative IRIs resolve against the endpoint URL
-        )
-        hit = service.responses.get(key)
-        if hit is not None:
-            status, headers, body, etag = hit
-            if etag in environ.get("HTTP_IF_NONE_MATCH", ""):
-                kept = [(k, v) for k, v in headers if k.lower() != "content-length"]
-                start_response("304 NOT MODIFIED", kept)
-                return [b""]
-            start_response(status, headers)
-            return [body]
-        captured: dict = {}
-
-        def capture(status, headers, exc_info=None):
-            captured["status"], captured["headers"] = status, headers
-            return start_response(status, headers, exc_info)
-
-        chunks = self.wsgi_app(environ, capture)
-        status = captured.get("status", "")
-        etag = dict(captured.get("headers", [])).get("ETag")
-        if not status.startswith("200") or etag is None:
-            return chunks
-        try:
-            body = b"".join(chunks)
-        finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
-        service.responses.put(key, (status, captured["headers"], body, etag), size=len(body))
-        return [body]
-
-
 # --- Service Description (SPARQL 1.1 Service Description) -----------------------------------
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
-RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-FORMATS_NS = "http://www.w3.org/ns/formats/"
-_SD_FORMATS = {
-    "application/sparql-results+json": "SPARQL_Results_JSON",
-    "application/sparql-results+xml": "SPARQL_Results_XML",
-    "text/csv": "SPARQL_Results_CSV",
-    "text/tab-separated-values": "SPARQL_Results_TSV",
-    "text/turtle": "Turtle",
-    "application/n-triples": "N-Triples",
-    "application/n-quads": "N-Quads",
-    "application/trig": "TriG",
-    "application/ld+json": "JSON-LD",
-    "application/rdf+xml": "RDF_XML",
-}
-_SD_MEDIA = {
-    "text/turtle": RdfFormat.TURTLE,
-    "application/n-triples": RdfFormat.N_TRIPLES,
-    "application/ld+json": RdfFormat.JSON_LD,
-    "application/rdf+xml": RdfFormat.RDF_XML,
-}
+RDF_TYPE = NamedNode(iris.RDF + "type")
 
 
 def _service_description() -> Response:
     accept = request.headers.get("Accept")
-    if request.args.get("format") is None and negotiation.prefers_html(accept):
-        # browsers get the query page of the UI blueprint
-        return redirect("/query", code=303)
     fmt = request.args.get("format")
-    if fmt:
-        media = negotiation.from_format(fmt, _SD_MEDIA, negotiation.GRAPH_ALIASES)
-    else:
-        media = negotiation.choose(accept, _SD_MEDIA, negotiation.GRAPH_ALIASES)
-    if media is None:
-        abort(406, f"the service description is available as {', '.join(_SD_MEDIA)}")
-    body = serialize(
-        _sd_triples(request.base_url), format=_SD_MEDIA[media], prefixes={"sd": SD, **PREFIXES}
-    )
-    response = Response(body, content_type=f"{media}; charset=utf-8")
+    if fmt is None and negotiation.prefers_html(accept):
+        # browsers get the query page of the UI blueprint
+        return redirect(url_for("ui.query_page"), code=303)
+    try:
+        chosen = negotiation.pick(accept, fmt, formats.PAGE_RDF, formats.GRAPH_ALIASES)
+    except negotiation.NotAcceptable as exc:
+        abort(406, f"the service description: {exc}")
+    prefixes = {"sd": SD, **iris.PREFIXES}
+    body = serialize(_sd_triples(request.base_url), format=chosen.rdf, prefixes=prefixes)
+    response = Response(body, content_type=chosen.content_type)
     response.headers["Vary"] = "Accept"
     return response
 
@@ -326,8 +221,10 @@ def _sd_triples(endpoint: str) -> list[Triple]:
     ]
     if current_app.config["FEDERATION"]:
         triples.append(Triple(service, sd("feature"), sd("BasicFederatedQuery")))
-    for name in _SD_FORMATS.values():
-        triples.append(Triple(service, sd("resultFormat"), NamedNode(FORMATS_NS + name)))
+    for fmt in (*formats.RESULTS, *formats.GRAPHS):
+        triples.append(
+            Triple(service, sd("resultFormat"), NamedNode(formats.W3C_FORMATS + fmt.w3c))
+        )
     for graph in _named_graphs():
         node = BlankNode()
         triples.append(Triple(dataset, sd("namedGraph"), node))
@@ -337,10 +234,10 @@ def _sd_triples(endpoint: str) -> list[Triple]:
 
 
 def _named_graphs() -> list[str]:
-    service = get_executor()
+    service = get_service()
     try:
         data = service.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g", 5.0)
-    except (QueryTimeout, ExecutorUnavailable) as exc:
+    except (QueryTimeout, WorkerUnavailable) as exc:  # the description stays useful without
         current_app.logger.warning("service description without graph list: %s", exc)
         return []
     return [b["g"]["value"] for b in data["results"]["bindings"] if b["g"]["type"] == "uri"]

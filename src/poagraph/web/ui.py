@@ -1,7 +1,8 @@
-"""The human entry points: home (counts and browsing), lists per class, the YASGUI query
-page, the ontology documentation, the VoID description and the health check.
+"""The human entry points: home (counts and browsing), lists per class, search, the YASGUI
+query page, the ontology documentation, the VoID description, OpenAPI and the health check.
 
-Each HTML page names its machine-readable twin (<link rel="alternate">, Link header).
+Each page offers its representations through render.render (HTML and a machine twin);
+the data comes from web/pages/.
 """
 
 from __future__ import annotations
@@ -12,73 +13,40 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from pyoxigraph import RdfFormat, parse, serialize
 
 from poagraph import __version__, iris, paths
-from poagraph.web import describe, examples, ontology_doc, pagedata, twins, void
-from poagraph.web.executor import ExecutorUnavailable, QueryTimeout, get_executor
-from poagraph.web.pagedata import Term
-from poagraph.web.results import QueryError
+from poagraph.errors import QueryError, QueryTimeout, WorkerUnavailable
+from poagraph.web import errors
+from poagraph.web.formats import HTML, JSON, PAGE_RDF, TURTLE, Format
+from poagraph.web.pages import examples, listing, ontology_doc, pagedata, void
+from poagraph.web.render import Twin, render
+from poagraph.web.store import get_service
 
 bp = Blueprint("ui", __name__)
 
-JSON = "application/json"
 PAGE_SIZE = 100
-RDF_FORMATS = {
-    "text/turtle": RdfFormat.TURTLE,
-    "application/ld+json": RdfFormat.JSON_LD,
-    "application/n-triples": RdfFormat.N_TRIPLES,
-    "application/rdf+xml": RdfFormat.RDF_XML,
-}
 _CLASS_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-
-
-def _class_counts() -> list[dict]:
-    rows = []
-    for row in pagedata.select("class-counts"):
-        iri = row["class"].value
-        local = iri[len(iris.POA) :] if iri.startswith(iris.POA) else None
-        rows.append(
-            {
-                "class": iri,
-                "label": row["label"].value if "label" in row else describe.curie(iri),
-                "curie": describe.curie(iri),
-                "count": pagedata.number(row["n"]),
-                "browse": f"/browse/{local}" if local else None,
-            }
-        )
-    return rows
 
 
 @bp.get("/")
 def home() -> Response:
     """Counts per class and per graph, with links to browse each of our classes."""
-    offered = [twins.HTML, JSON]
-    media = twins.negotiate(offered)
-    alternates = [*twins.twins("/", offered), twins.Twin("/void", "text/turtle", "VoID")]
-    classes = _class_counts()
-    graphs = [
-        {
-            "graph": row["g"].value,
-            "href": pagedata.local_href(row["g"].value),
-            "triples": pagedata.number(row["n"]),
+
+    def data() -> dict:
+        return {
+            "classes": listing.class_counts(),
+            "graphs": listing.graph_counts(),
+            "version": __version__,
         }
-        for row in pagedata.select("graph-counts")
-    ]
-    if media == JSON:
-        response = jsonify({"classes": classes, "graphs": graphs, "version": __version__})
-    else:
-        response = Response(
-            render_template(
-                "home.html",
-                classes=classes,
-                graphs=graphs,
-                total=sum(g["triples"] for g in graphs),
-                alternates=alternates,
-            )
-        )
-    return twins.finish(response, alternates, media)
+
+    def context() -> dict:
+        found = data()
+        return {**found, "total": sum(g["triples"] for g in found["graphs"])}
+
+    void_twin = Twin(url_for("ui.void_description"), TURTLE.media_type, "VoID")
+    return render([HTML, JSON], template="home.html", context=context, data=data, also=[void_twin])
 
 
 @bp.get("/browse/<name>")
@@ -87,12 +55,10 @@ def browse(name: str) -> Response:
     if not _CLASS_NAME.match(name):
         abort(404, f"no class {name!r} in the vocabulary")
     class_iri = iris.POA + name
-    known = {row["class"]: row for row in _class_counts()}
+    known = {row["class"]: row for row in listing.class_counts()}
     if class_iri not in known:
         abort(404, f"no resources of class poa:{name} in the graph")
-    offered = [twins.HTML, JSON]
-    media = twins.negotiate(offered)
-    items = _instances(class_iri)
+    items = listing.instances(class_iri)
     pages = max(1, math.ceil(len(items) / PAGE_SIZE))
     try:
         page = int(request.args.get("page", "1"))
@@ -101,144 +67,68 @@ def browse(name: str) -> Response:
     if not 1 <= page <= pages:
         abort(404, f"page {page} does not exist; there are {pages}")
     shown = items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    params = {"page": str(page)} if page > 1 else {}
-    alternates = twins.twins(request.path, offered, **params)
-    if media == JSON:
-        response = jsonify(
-            {
-                "class": class_iri,
-                "total": len(items),
-                "page": page,
-                "pages": pages,
-                "items": [
-                    {"iri": it["iri"], "label": it["label"], "href": it["href"]} for it in shown
-                ],
-            }
-        )
-    else:
-        response = Response(
-            render_template(
-                "browse.html",
-                name=name,
-                class_iri=class_iri,
-                label=known[class_iri]["label"],
-                items=shown,
-                total=len(items),
-                page=page,
-                pages=pages,
-                alternates=alternates,
-            )
-        )
-    return twins.finish(response, alternates, media)
-
-
-def _instances(class_iri: str) -> list[dict]:
-    found: dict[str, dict] = {}
-    for row in pagedata.select("browse", **{"class": class_iri}):
-        iri = row["s"].value
-        item = found.setdefault(iri, {"iri": iri, "labels": [], "row": row})
-        if "label" in row:
-            item["labels"].append((row.get("labelProp"), row["label"]))
-    items = []
-    for iri, item in found.items():
-        row = item["row"]
-        label = describe.best_label(item["labels"])
-        detail = None
-        if label is None and "value" in row:
-            label = " ".join(
-                row[n].value for n in ("qualifier", "currency", "value", "unit") if n in row
-            )
-        if "snippet" in row:
-            label = label or describe.passage_label(iri)
-            detail = row["snippet"].value
-        items.append(
-            {
-                "iri": iri,
-                "href": pagedata.local_href(iri),
-                "label": label or Term("uri", iri).local_name,
-                "detail": detail,
-            }
-        )
-    return sorted(items, key=lambda it: describe._natural(it["label"].lower()))
+    listed = {"total": len(items), "page": page, "pages": pages}
+    return render(
+        [HTML, JSON],
+        template="browse.html",
+        context=lambda: {
+            **listed,
+            "name": name,
+            "class_iri": class_iri,
+            "label": known[class_iri]["label"],
+            "items": shown,
+        },
+        data=lambda: {
+            "class": class_iri,
+            **listed,
+            "items": [{k: it[k] for k in ("iri", "label", "href")} for it in shown],
+        },
+        params={"page": str(page)} if page > 1 else None,
+    )
 
 
 @bp.get("/search")
 def search() -> Response:
     """Our resources whose label, acronym or code contains every word of `q`."""
-    offered = [twins.HTML, JSON]
-    media = twins.negotiate(offered)
     q = request.args.get("q", "").strip()
     if len(q) > 200:
         abort(400, "the search text is limited to 200 characters")
-    hits = _search(q) if q else []
-    alternates = twins.twins("/search", offered, **({"q": q} if q else {}))
-    if media == JSON:
-        response = jsonify({"q": q, "total": len(hits), "items": hits[:PAGE_SIZE]})
-    else:
-        response = Response(
-            render_template(
-                "search.html", q=q, items=hits[:PAGE_SIZE], total=len(hits), alternates=alternates
-            )
-        )
-    return twins.finish(response, alternates, media)
-
-
-def _search(q: str) -> list[dict]:
-    words = q.casefold().split()
-    found: dict[str, dict] = {}
-    for row in pagedata.select("labels"):
-        iri = row["s"].value
-        item = found.setdefault(iri, {"labels": [], "texts": set(), "classes": set()})
-        item["labels"].append((row["labelProp"], row["label"]))
-        item["texts"].add(row["label"].value.casefold())
-        if "class" in row:
-            item["classes"].add(row["class"].value)
-    hits = []
-    for iri, item in found.items():
-        text = " | ".join(sorted(item["texts"]))
-        if all(word in text for word in words):
-            label = describe.best_label(
-                [(p, lbl) for p, lbl in item["labels"] if p.value in describe.LABEL_PROPERTIES]
-            ) or describe.best_label(item["labels"])
-            exact = any(t == q.casefold() for t in item["texts"])
-            hits.append(
-                {
-                    "iri": iri,
-                    "href": pagedata.local_href(iri),
-                    "label": label,
-                    "classes": sorted(describe.curie(c) for c in item["classes"]),
-                    "_rank": (not exact, len(label or ""), (label or "").casefold()),
-                }
-            )
-    hits.sort(key=lambda h: h.pop("_rank"))
-    return hits
+    hits = listing.search(q) if q else []
+    found = {"q": q, "total": len(hits), "items": hits[:PAGE_SIZE]}
+    return render(
+        [HTML, JSON],
+        template="search.html",
+        context=lambda: found,
+        data=lambda: found,
+        params={"q": q} if q else None,
+    )
 
 
 @bp.get("/query")
 def query_page() -> Response:
     """YASGUI on our /sparql, with one tab per example query of queries/."""
-    offered = [twins.HTML, JSON]
-    media = twins.negotiate(offered)
     found = [e.as_dict() for e in examples.load(paths.QUERIES)]
-    alternates = [
-        *twins.twins("/query", offered),
-        twins.Twin("/sparql", "text/turtle", "SPARQL service description"),
-    ]
-    if media == JSON:
-        response = jsonify({"endpoint": "/sparql", "examples": found})
-    else:
-        endpoint = request.url_root.rstrip("/") + "/sparql"
-        page = render_template(
-            "query.html",
-            examples=found,
-            endpoint=endpoint,
-            id_base=iris.ID,
-            ontology_base=iris.POA,
-            prefixes={**describe.PREFIXES, "id": iris.ID},
-            alternates=alternates,
-        )
-        response = Response(page)
-    return twins.finish(response, alternates, media)
+    sparql = url_for("sparql.sparql")
+
+    def context() -> dict:
+        return {
+            "examples": found,
+            "endpoint": url_for("sparql.sparql", _external=True),
+            # result tables link our IRIs to the local pages: IRI space -> local path
+            "local_spaces": {
+                iris.ID: url_for("ui.home") + "id/",
+                iris.POA: url_for("ui.ontology") + "#",
+            },
+            "prefixes": iris.PREFIXES,
+        }
+
+    return render(
+        [HTML, JSON],
+        template="query.html",
+        context=context,
+        data=lambda: {"endpoint": sparql, "examples": found},
+        also=[Twin(sparql, TURTLE.media_type, "SPARQL service description")],
+    )
 
 
 @bp.get("/ontology")
@@ -247,36 +137,31 @@ def ontology() -> Response:
     path = paths.ONTOLOGY / "poa.ttl"
     if not path.is_file():
         abort(404, f"the ontology file {path.name} is not installed")
-    offered = [twins.HTML, *RDF_FORMATS]
-    media = twins.negotiate(offered)
-    alternates = twins.twins("/ontology", offered)
-    if media == twins.HTML:
-        doc = ontology_doc.parse(path)
-        response = Response(render_template("ontology.html", doc=doc, alternates=alternates))
-    elif media == "text/turtle":
-        response = Response(path.read_bytes(), content_type="text/turtle; charset=utf-8")
-    else:
-        triples = parse(path=str(path), format=RdfFormat.TURTLE)
-        body = serialize(triples, format=RDF_FORMATS[media])
-        response = Response(body, content_type=f"{media}; charset=utf-8")
-    return twins.finish(response, alternates, media)
+
+    def rdf(fmt: Format) -> bytes:
+        if fmt == TURTLE:
+            return path.read_bytes()  # the published file itself
+        return serialize(parse(path=str(path), format=RdfFormat.TURTLE), format=fmt.rdf)
+
+    return render(
+        [HTML, *PAGE_RDF],
+        template="ontology.html",
+        context=lambda: {"doc": ontology_doc.parse(path)},
+        rdf=rdf,
+    )
 
 
-@bp.get("/void")
 @bp.get("/.well-known/void")
+@bp.get("/void")  # registered first: url_for names this one
 def void_description() -> Response:
     """The VoID description of the dataset (Turtle unless asked otherwise)."""
-    offered = [*RDF_FORMATS, twins.HTML]
-    media = twins.negotiate(offered)
-    alternates = twins.twins(request.path, offered)
-    endpoint = request.url_root.rstrip("/") + "/sparql"
-    if media == twins.HTML:
-        text = void.serialized(endpoint, RdfFormat.TURTLE).decode()
-        response = Response(render_template("void.html", turtle=text, alternates=alternates))
-    else:
-        body = void.serialized(endpoint, RDF_FORMATS[media])
-        response = Response(body, content_type=f"{media}; charset=utf-8")
-    return twins.finish(response, alternates, media)
+    endpoint = url_for("sparql.sparql", _external=True)
+    return render(
+        [*PAGE_RDF, HTML],
+        template="void.html",
+        context=lambda: {"turtle": void.serialized(endpoint, RdfFormat.TURTLE).decode()},
+        rdf=lambda fmt: void.serialized(endpoint, fmt.rdf),
+    )
 
 
 @bp.get("/openapi.json")
@@ -295,25 +180,25 @@ def _openapi(path: str, _mtime: int) -> dict:
 @bp.get("/health")
 def health() -> Response:
     """Liveness and readiness: 200 with the store's triple count, 503 when it cannot answer."""
-    service = get_executor()
+    service = get_service()
     body = {"version": __version__, "store_version": service.version}
+    headers = {"Cache-Control": "no-store"}
     try:
-        # a short limit: a health probe must answer fast even when workers are busy
-        result = service.select(pagedata.query_text("quad-count"), timeout_s=5)
-        body.update(status="ok", triples=pagedata.number(_first(result, "n")))
+        # a short limit and no cache: a probe must answer fast, and about the workers now
+        query = pagedata.query_text("quad-count")
+        result = service.select(query, timeout_s=5, cache=False)
+        bindings = result["results"]["bindings"]
+        triples = int(bindings[0]["n"]["value"]) if bindings and "n" in bindings[0] else 0
+        body.update(status="ok", triples=triples)
         status = 200
-    except (QueryTimeout, ExecutorUnavailable, QueryError) as exc:
+    except (QueryTimeout, WorkerUnavailable, QueryError) as exc:
+        # the probe answers in its own shape, not the error handler's
         current_app.logger.warning("health check failed: %s", exc)
         body.update(status="unavailable", error=str(exc))
         status = 503
+        if isinstance(exc, WorkerUnavailable):
+            headers["Retry-After"] = str(errors.RETRY_AFTER_S)
     response = jsonify(body)
     response.status_code = status
-    response.headers["Cache-Control"] = "no-store"
+    response.headers.update(headers)
     return response
-
-
-def _first(result: dict, var: str) -> Term | None:
-    bindings = result["results"]["bindings"]
-    if not bindings or var not in bindings[0]:
-        return None
-    return Term("literal", bindings[0][var]["value"])

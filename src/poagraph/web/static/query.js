@@ -37,8 +37,11 @@
     yasgui.addTab(true, { requestConfig: { endpoint: config.endpoint } });
   }
   // Result tables link IRIs to themselves; ours are served here, so point them at the
-  // local pages (/id/..., /ontology#...) and keep the reader on this server.
-  var local = [[config.idBase, "/id/"], [config.ontologyBase, "/ontology#"]];
+  // local pages (/id/..., /ontology#..., under the server's mount point) and keep the
+  // reader on this server.
+  var local = Object.keys(config.localSpaces).map(function (iri) {
+    return [iri, config.localSpaces[iri]];
+  });
   function localise(root) {
     root.querySelectorAll("a[href]").forEach(function (a) {
       var href = a.getAttribute("href");

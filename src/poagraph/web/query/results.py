@@ -1,6 +1,6 @@
 """Run one SPARQL query on a store and serialize its result, capped at a row limit.
 
-This runs inside a query worker process (see executor.py): it gets plain data in and gives
+This runs inside a query worker process (see worker.py): it gets plain data in and gives
 bytes out, so the web process never touches the store and a runaway query can be killed.
 """
 
@@ -21,7 +21,6 @@ from pyoxigraph import (
     NamedNode,
     Quad,
     QueryBoolean,
-    QueryResultsFormat,
     QuerySolutions,
     RdfFormat,
     Store,
@@ -30,32 +29,15 @@ from pyoxigraph import (
     serialize,
 )
 
-from poagraph.web import negotiation
+from poagraph import iris
+from poagraph.errors import QueryError
+from poagraph.web import formats
+from poagraph.web.formats import Format
+from poagraph.web.negotiation import NotAcceptable, pick
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 SRX_NS = "http://www.w3.org/2005/sparql-results#"
-
-#: Prefixes written into Turtle/TriG output, so CONSTRUCT results read well.
-PREFIXES = {
-    "poa": "https://w3id.org/poagraph/ontology#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "org": "http://www.w3.org/ns/org#",
-}
-
-_RDF_FORMATS = {
-    "text/turtle": RdfFormat.TURTLE,
-    "application/n-triples": RdfFormat.N_TRIPLES,
-    "application/n-quads": RdfFormat.N_QUADS,
-    "application/trig": RdfFormat.TRIG,
-    "application/ld+json": RdfFormat.JSON_LD,
-    "application/rdf+xml": RdfFormat.RDF_XML,
-}
 
 
 @dataclass(frozen=True)
@@ -84,14 +66,6 @@ class Outcome:
     truncated: bool = False
     message: str = ""
     headers: dict[str, str] = field(default_factory=dict)
-
-
-class QueryError(Exception):
-    """A request the client got wrong: carries the HTTP status to answer with."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 _STRINGS_AND_IRIS = re.compile(
@@ -152,33 +126,36 @@ def execute(store: Store, job: Job) -> Outcome:
         kwargs["use_default_graph_as_union"] = True
     result = _query(store, job, kwargs)
     if isinstance(result, QueryBoolean):
-        media = _negotiate(job, negotiation.RESULT_FORMATS, negotiation.RESULT_ALIASES)
-        return Outcome(content_type=_ctype(media), body=_boolean(bool(result), media))
+        fmt = _negotiate(job, formats.RESULTS, formats.RESULT_ALIASES)
+        return Outcome(content_type=fmt.content_type, body=_boolean(bool(result), fmt))
     if isinstance(result, QuerySolutions):
-        media = _negotiate(job, negotiation.RESULT_FORMATS, negotiation.RESULT_ALIASES)
-        # Fast path: pyoxigraph serializes in Rust into a sink too small to hold more than
-        # max_rows rows; only results that overflow it are re-run and cut row by row below.
-        sink = _BoundedSink(_MIN_ROW_BYTES[media] * job.max_rows)
-        try:
-            result.serialize(sink, _RESULT_FORMATS[media])
-            return Outcome(content_type=_ctype(media), body=sink.getvalue())
-        except _Overflow:
-            result = _query(store, job, kwargs)
-        variables = [v.value for v in result.variables]
-        rows = list(islice(result, job.max_rows + 1))
-        truncated = len(rows) > job.max_rows
-        body = _solutions(variables, rows[: job.max_rows], media, truncated)
-        return Outcome(content_type=_ctype(media), body=body, truncated=truncated)
-    media = _negotiate(job, negotiation.GRAPH_FORMATS, negotiation.GRAPH_ALIASES)
+        return _solutions(store, job, kwargs, result)
+    fmt = _negotiate(job, formats.GRAPHS, formats.GRAPH_ALIASES)
     triples = list(islice(result, job.max_rows + 1))
     truncated = len(triples) > job.max_rows
     triples = triples[: job.max_rows]
-    fmt = _RDF_FORMATS[media]
-    if fmt.supports_datasets:
+    if fmt.rdf.supports_datasets:
         triples = [Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples]
-    prefixes = PREFIXES if fmt in (RdfFormat.TURTLE, RdfFormat.TRIG) else None
-    body = serialize(triples, format=fmt, prefixes=prefixes)
-    return Outcome(content_type=_ctype(media), body=body, truncated=truncated)
+    prefixes = iris.PREFIXES if fmt.rdf in (RdfFormat.TURTLE, RdfFormat.TRIG) else None
+    body = serialize(triples, format=fmt.rdf, prefixes=prefixes)
+    return Outcome(content_type=fmt.content_type, body=body, truncated=truncated)
+
+
+def _solutions(store: Store, job: Job, kwargs: dict, result: QuerySolutions) -> Outcome:
+    fmt = _negotiate(job, formats.RESULTS, formats.RESULT_ALIASES)
+    # Fast path: pyoxigraph serializes in Rust into a sink too small to hold more than
+    # max_rows rows; only results that overflow it are re-run and cut row by row below.
+    sink = _BoundedSink(_MIN_ROW_BYTES[fmt.media_type] * job.max_rows)
+    try:
+        result.serialize(sink, fmt.results)
+        return Outcome(content_type=fmt.content_type, body=sink.getvalue())
+    except _Overflow:
+        result = _query(store, job, kwargs)
+    variables = [v.value for v in result.variables]
+    rows = list(islice(result, job.max_rows + 1))
+    truncated = len(rows) > job.max_rows
+    body = _WRITERS[fmt.media_type](variables, rows[: job.max_rows], truncated)
+    return Outcome(content_type=fmt.content_type, body=body, truncated=truncated)
 
 
 def _iri(value: str, what: str) -> NamedNode:
@@ -199,12 +176,6 @@ def _query(store: Store, job: Job, kwargs: dict):
         raise QueryError(400, str(exc)) from exc
 
 
-_RESULT_FORMATS = {
-    "application/sparql-results+json": QueryResultsFormat.JSON,
-    "application/sparql-results+xml": QueryResultsFormat.XML,
-    "text/csv": QueryResultsFormat.CSV,
-    "text/tab-separated-values": QueryResultsFormat.TSV,
-}
 #: The fewest bytes one result row takes in each format ({}, <result/>, CRLF, LF): a body
 #: shorter than max_rows times this cannot hold more than max_rows rows.
 _MIN_ROW_BYTES = {
@@ -242,24 +213,11 @@ class _BoundedSink(io.RawIOBase):
         return b"".join(self.parts)
 
 
-def _negotiate(job: Job, formats: dict, aliases: dict) -> str:
-    if job.format:
-        media = negotiation.from_format(job.format, formats, aliases)
-        if media is None:
-            names = ", ".join(n for names in formats.values() for n in names[:1])
-            raise QueryError(
-                406, f"format={job.format!r} is not available here; use one of {names}"
-            )
-        return media
-    media = negotiation.choose(job.accept, formats, aliases)
-    if media is None:
-        offered = ", ".join(formats)
-        raise QueryError(406, f"none of the Accept types {job.accept!r} is available: {offered}")
-    return media
-
-
-def _ctype(media: str) -> str:
-    return f"{media}; charset=utf-8"
+def _negotiate(job: Job, offered: tuple[Format, ...], aliases: dict[str, str]) -> Format:
+    try:
+        return pick(job.accept, job.format, offered, aliases)
+    except NotAcceptable as exc:
+        raise QueryError(406, str(exc)) from exc
 
 
 # --- SELECT / ASK serializations (W3C SPARQL 1.1 result formats) -----------------------------
@@ -320,43 +278,44 @@ def _csv_term(term) -> str:
     return str(term)
 
 
-def _solutions(variables: list[str], rows: list, media: str, truncated: bool) -> bytes:
-    if media == "application/sparql-results+json":
-        bindings = []
-        for row in rows:
-            binding = {}
-            for i, var in enumerate(variables):
-                term = row[i]
-                if term is not None:
-                    binding[var] = _json_term(term)
-            bindings.append(binding)
-        doc: dict = {"head": {"vars": variables}, "results": {"bindings": bindings}}
-        if truncated:
-            doc["truncated"] = True
-        return json.dumps(doc, ensure_ascii=False).encode()
-    if media == "application/sparql-results+xml":
-        parts = ['<?xml version="1.0"?>\n<sparql xmlns="', SRX_NS, '">\n<head>']
-        parts += [f"<variable name={quoteattr(v)}/>" for v in variables]
-        if truncated:
-            parts.append('<link href="urn:poagraph:truncated"/>')
-        parts.append("</head>\n<results>\n")
-        for row in rows:
-            parts.append("<result>")
-            for i, var in enumerate(variables):
-                term = row[i]
-                if term is not None:
-                    parts.append(f"<binding name={quoteattr(var)}>{_xml_term(term)}</binding>")
-            parts.append("</result>\n")
-        parts.append("</results>\n</sparql>\n")
-        return "".join(parts).encode()
-    if media == "text/csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow(variables)
-        for row in rows:
-            writer.writerow([_csv_term(row[i]) for i in range(len(variables))])
-        return buf.getvalue().encode()
-    # text/tab-separated-values: terms in their N-Triples form
+def _json_solutions(variables: list[str], rows: list, truncated: bool) -> bytes:
+    bindings = [
+        {var: _json_term(row[i]) for i, var in enumerate(variables) if row[i] is not None}
+        for row in rows
+    ]
+    doc: dict = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+    if truncated:
+        doc["truncated"] = True
+    return json.dumps(doc, ensure_ascii=False).encode()
+
+
+def _xml_solutions(variables: list[str], rows: list, truncated: bool) -> bytes:
+    parts = ['<?xml version="1.0"?>\n<sparql xmlns="', SRX_NS, '">\n<head>']
+    parts += [f"<variable name={quoteattr(v)}/>" for v in variables]
+    if truncated:
+        parts.append('<link href="urn:poagraph:truncated"/>')
+    parts.append("</head>\n<results>\n")
+    for row in rows:
+        parts.append("<result>")
+        for i, var in enumerate(variables):
+            if row[i] is not None:
+                parts.append(f"<binding name={quoteattr(var)}>{_xml_term(row[i])}</binding>")
+        parts.append("</result>\n")
+    parts.append("</results>\n</sparql>\n")
+    return "".join(parts).encode()
+
+
+def _csv_solutions(variables: list[str], rows: list, truncated: bool) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(variables)
+    for row in rows:
+        writer.writerow([_csv_term(row[i]) for i in range(len(variables))])
+    return buf.getvalue().encode()
+
+
+def _tsv_solutions(variables: list[str], rows: list, truncated: bool) -> bytes:
+    """Terms in their N-Triples form."""
     lines = ["\t".join(f"?{v}" for v in variables)]
     for row in rows:
         lines.append(
@@ -365,11 +324,20 @@ def _solutions(variables: list[str], rows: list, media: str, truncated: bool) ->
     return ("\n".join(lines) + "\n").encode()
 
 
-def _boolean(value: bool, media: str) -> bytes:
+#: The row-by-row writers, for results cut at the row cap (media type -> writer).
+_WRITERS = {
+    "application/sparql-results+json": _json_solutions,
+    "application/sparql-results+xml": _xml_solutions,
+    "text/csv": _csv_solutions,
+    "text/tab-separated-values": _tsv_solutions,
+}
+
+
+def _boolean(value: bool, fmt: Format) -> bytes:
     word = "true" if value else "false"
-    if media == "application/sparql-results+json":
+    if fmt.media_type == "application/sparql-results+json":
         return json.dumps({"head": {}, "boolean": value}).encode()
-    if media == "application/sparql-results+xml":
+    if fmt.media_type == "application/sparql-results+xml":
         return (
             f'<?xml version="1.0"?>\n<sparql xmlns="{SRX_NS}">\n<head/>\n'
             f"<boolean>{word}</boolean>\n</sparql>\n"

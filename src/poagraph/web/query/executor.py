@@ -7,15 +7,10 @@ bytes. A request checks out an idle worker, sends the job and waits at most the 
 past it, the worker is killed (SIGKILL: the only way to stop Rust code mid-query), a fresh
 one is started in the background, and the client gets 503. Other requests use the other
 workers meanwhile, so one runaway query never blocks the service.
-
-Results are cached per web process (LRU), keyed by the request and the store version, so a
-repeated query costs a dictionary lookup instead of a round trip to a worker.
 """
 
 from __future__ import annotations
 
-import atexit
-import hashlib
 import logging
 import queue
 import socket
@@ -23,27 +18,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from pathlib import Path
-from typing import Any
 
-from flask import Flask, current_app
-
-from poagraph.web.results import Job, Outcome, QueryError
+from poagraph.errors import QueryTimeout, WorkerUnavailable
+from poagraph.web.query.results import Job, Outcome
 
 log = logging.getLogger(__name__)
-
-_EXTENSION = "poagraph.executor"
-
-
-class QueryTimeout(Exception):
-    """The query ran past its time limit and was stopped."""
-
-
-class ExecutorUnavailable(Exception):
-    """No worker could take the query (store missing, workers failing to start, all busy)."""
 
 
 @dataclass(eq=False)
@@ -118,7 +99,7 @@ class Executor:
         command = [
             sys.executable,
             "-m",
-            "poagraph.web.worker",
+            "poagraph.web.query.worker",
             str(child.fileno()),
             self.store_path,
             "1" if self.in_memory else "0",
@@ -177,9 +158,9 @@ class Executor:
                 raise QueryTimeout(f"the query ran longer than {timeout_s:g} s and was stopped")
             outcome = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError) as exc:
-            # the worker died under the query (crash, out of memory): replace it, report 500
+            # the worker died under the query (crash, out of memory): replace it, report 503
             self._discard(worker)
-            raise ExecutorUnavailable(f"the query worker died: {exc or 'no reply'}") from exc
+            raise WorkerUnavailable(f"the query worker died: {exc or 'no reply'}") from exc
         self._idle.put(worker)
         return outcome
 
@@ -190,13 +171,14 @@ class Executor:
                 # try again now and then: the store may have been built since
                 if time.monotonic() - self._last_attempt > 5:
                     self._spawn_async(limit=self.size)
-                raise ExecutorUnavailable(f"the store cannot be queried: {self._last_failure}")
+                raise WorkerUnavailable(f"the store cannot be queried: {self._last_failure}")
             try:
                 # wake up now and then to notice a failed start instead of waiting it out
                 worker = self._idle.get(timeout=max(0.0, min(remaining, 0.25)))
             except queue.Empty:
                 if time.monotonic() >= deadline:
-                    raise QueryTimeout(
+                    # no worker to run it: unavailable (503, retry), not a slow query
+                    raise WorkerUnavailable(
                         "every query worker stayed busy for the whole time limit"
                     ) from None
                 if self._workers:
@@ -206,148 +188,3 @@ class Executor:
             if worker.process.poll() is None:
                 return worker
             self._discard(worker)
-
-
-class ResultCache:
-    """A thread-safe LRU of serialized results, bounded in entries, entry size and total bytes."""
-
-    def __init__(self, entries: int, max_bytes: int, total_bytes: int = 64 * 1024 * 1024):
-        self.entries = entries
-        self.max_bytes = max_bytes
-        self.total_bytes = total_bytes
-        self._data: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        if self.entries <= 0:
-            return None
-        with self._lock:
-            item = self._data.get(key)
-            if item is None:
-                return None
-            self._data.move_to_end(key)
-            return item[0]
-
-    def put(self, key: Any, outcome: Any, size: int | None = None) -> None:
-        """Keep `outcome` (an Outcome, or anything with its `size` given)."""
-        size = len(outcome.body) if size is None else size
-        if self.entries <= 0 or size > self.max_bytes or size > self.total_bytes:
-            return
-        with self._lock:
-            old = self._data.pop(key, None)
-            if old is not None:
-                self._size -= old[1]
-            self._data[key] = (outcome, size)
-            self._size += size
-            while len(self._data) > self.entries or self._size > self.total_bytes:
-                _, (_, evicted) = self._data.popitem(last=False)
-                self._size -= evicted
-
-    @property
-    def size(self) -> int:
-        """Bytes held."""
-        return self._size
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self._size = 0
-
-
-def store_version(path: str) -> str:
-    """A short fingerprint of the on-disk store: changes whenever its files do."""
-    digest = hashlib.sha1(str(Path(path).resolve()).encode())
-    root = Path(path)
-    if root.is_dir():
-        for file in sorted(root.rglob("*")):
-            if file.is_file():
-                stat = file.stat()
-                digest.update(f"{file.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
-    return digest.hexdigest()[:16]
-
-
-@dataclass
-class QueryService:
-    """What the app keeps: the worker pool, the result cache and the store version."""
-
-    executor: Executor
-    cache: ResultCache
-    #: whole GET /sparql responses, keyed by the raw request (see sparql.ResponseCache)
-    responses: ResultCache
-    file_version: str
-    timeout_s: float
-    max_rows: int
-
-    @property
-    def version(self) -> str:
-        """The store version for cache keys and ETags: its content fingerprint once a worker
-        has reported it, a fingerprint of the store's files until then."""
-        return self.executor.fingerprint or self.file_version
-
-    def run(self, job: Job, timeout_s: float | None = None) -> Outcome:
-        """Run a job (no caching) within the given or configured time limit."""
-        limit = self.timeout_s if timeout_s is None else min(timeout_s, self.timeout_s)
-        return self.executor.run(job, limit)
-
-    def select(
-        self,
-        query: str,
-        timeout_s: float | None = None,
-        bindings: tuple[tuple[str, str], ...] = (),
-    ) -> dict:
-        """Run a SELECT/ASK and return the SPARQL JSON results as a dict (for HTML pages).
-
-        `bindings` are (variable, IRI) pairs substituted before evaluation.
-        """
-        import json
-
-        job = Job(query=query, format="json", max_rows=self.max_rows, bindings=bindings)
-        outcome = self.run(job, timeout_s)
-        if outcome.status != 200:
-            raise QueryError(outcome.status, outcome.message)
-        return json.loads(outcome.body)
-
-    def graph(
-        self,
-        query: str,
-        media_type: str = "text/turtle",
-        bindings: tuple[tuple[str, str], ...] = (),
-    ) -> Outcome:
-        """Run a CONSTRUCT/DESCRIBE serialized as `media_type` (for linked-data pages)."""
-        job = Job(query=query, format=media_type, max_rows=self.max_rows, bindings=bindings)
-        outcome = self.run(job)
-        if outcome.status != 200:
-            raise QueryError(outcome.status, outcome.message)
-        return outcome
-
-
-def init_app(app: Flask) -> None:
-    """Create the query service from the app config; workers start on first use."""
-    config = app.config
-    executor = Executor(config["STORE"], bool(config["IN_MEMORY"]), int(config["EXECUTORS"]))
-    atexit.register(executor.close)
-    app.extensions[_EXTENSION] = QueryService(
-        executor=executor,
-        cache=_cache(config),
-        responses=_cache(config),
-        file_version=store_version(config["STORE"]),
-        timeout_s=float(config["QUERY_TIMEOUT_S"]),
-        max_rows=int(config["MAX_ROWS"]),
-    )
-
-
-def _cache(config) -> ResultCache:
-    return ResultCache(
-        int(config["CACHE_ENTRIES"]),
-        int(config["CACHE_MAX_BYTES"]),
-        int(config["CACHE_TOTAL_BYTES"]),
-    )
-
-
-def get_executor(app: Flask | None = None) -> QueryService:
-    """The query service of `app` (default: the current app)."""
-    return (app or current_app).extensions[_EXTENSION]

@@ -7,31 +7,22 @@ EU authority tables, UNBIS, ...). Built as pyoxigraph terms, serialized by pyoxi
 from __future__ import annotations
 
 import rdflib
+from flask import url_for
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
 
 from poagraph import __version__, iris
-from poagraph.web import pagedata
+from poagraph.web import formats
+from poagraph.web.pages import pagedata
 
 VOID = "http://rdfs.org/ns/void#"
-RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-DCTERMS = "http://purl.org/dc/terms/"
-XSD_INTEGER = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
-FORMATS = "http://www.w3.org/ns/formats/"
+RDF_TYPE = NamedNode(iris.RDF + "type")
+DCTERMS = iris.DCTERMS
+XSD_INTEGER = NamedNode(iris.XSD + "integer")
 
 #: The dataset's IRI (the VoID document at /void describes it).
 DATASET = NamedNode(iris.BASE + "void#dataset")
 
-PREFIXES = {
-    "void": VOID,
-    "dcterms": DCTERMS,
-    "poa": iris.POA,
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
-
-#: Media types the endpoint answers CONSTRUCT queries in (void:feature).
-FEATURES = ["Turtle", "N-Triples", "JSON-LD", "RDF_XML", "N-Quads", "TriG"]
+PREFIXES = {**iris.PREFIXES, "void": VOID}
 
 
 def _v(term: str) -> NamedNode:
@@ -64,8 +55,11 @@ def triples(endpoint_url: str) -> list[Triple]:
         Triple(DATASET, _v("rootResource"), NamedNode(iris.BPOA)),
         Triple(DATASET, _v("exampleResource"), NamedNode(iris.country("AFG"))),
     ]
-    out += [Triple(DATASET, _v("feature"), NamedNode(FORMATS + f)) for f in FEATURES]
-    site = endpoint_url.rsplit("/", 1)[0]  # where this server answers
+    # the formats the endpoint answers CONSTRUCT queries in
+    out += [
+        Triple(DATASET, _v("feature"), NamedNode(formats.W3C_FORMATS + f.w3c))
+        for f in formats.GRAPHS
+    ]
 
     total = pagedata.number(pagedata.select("triple-count")[0].get("n"))
     entities = pagedata.select("entity-counts")[0]
@@ -101,7 +95,8 @@ def triples(endpoint_url: str) -> list[Triple]:
             Triple(graph, _v("sparqlEndpoint"), NamedNode(endpoint_url)),
         ]
         if graph.value.startswith(iris.GRAPH):  # each of our graphs can be downloaded
-            dump = f"{site}/graph/{graph.value[len(iris.GRAPH) :]}?format=nt"
+            rest = graph.value[len(iris.GRAPH) :]
+            dump = url_for("resources.graph", rest=rest, format="nt", _external=True)
             out.append(Triple(graph, _v("dataDump"), NamedNode(dump)))
     out += _linksets()
     return out

@@ -1,8 +1,9 @@
-"""`poagraph serve`: the web app under gunicorn, building the store first when it is missing.
+"""The web app under gunicorn (`poagraph serve`, cli/serve.py, builds the store first).
 
 gunicorn runs ``--workers`` web processes with threads (gthread: keep-alive, and a thread
 waiting on a slow query does not hold the process); each web process keeps its own pool of
-query worker processes (executor.py). The app is created in each web process after the fork.
+query worker processes (query/executor.py). The app is created in each web process after
+the fork.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ class _Gunicorn(BaseApplication):
 
     def load(self):
         from poagraph.web import create_app
-        from poagraph.web.executor import get_executor
+        from poagraph.web.store import get_service
 
         app = create_app(self.app_config)
-        get_executor(app).executor.start()  # open the store now, not on the first request
+        get_service(app).executor.start()  # open the store now, not on the first request
         return app
 
 

@@ -15,8 +15,8 @@ from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from poagraph import iris
-from poagraph.web.describe import curie
-from poagraph.web.pagedata import local_href
+from poagraph.iris import curie
+from poagraph.web.pages.pagedata import local_href
 
 VANN = "http://purl.org/vocab/vann/"
 

@@ -12,13 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from poagraph import iris
-from poagraph.web import pagedata
-from poagraph.web.pagedata import Term
+from poagraph.iris import curie
+from poagraph.web.pages import pagedata
+from poagraph.web.pages.pagedata import Term
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = iris.RDF + "type"
+RDFS = iris.RDFS
+SKOS = iris.SKOS
+XSD = iris.XSD
 POA = iris.POA
 
 #: Label properties, most preferred first (also the order of the label queries' VALUES).
@@ -30,35 +31,8 @@ LABEL_PROPERTIES = [
     POA + "acronym",
 ]
 
-#: Well-known namespaces, to show IRIs and datatypes as short names.
-PREFIXES = {
-    "poa": POA,
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": RDFS,
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": XSD,
-    "skos": SKOS,
-    "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "org": "http://www.w3.org/ns/org#",
-    "schema": "https://schema.org/",
-    "oa": "http://www.w3.org/ns/oa#",
-}
-
 #: How many values of one property a page lists before saying "and N more".
 MAX_VALUES = 200
-
-
-#: Namespaces that get a short name too, though they are not what we write.
-_ALSO_SHORT = [("schema", "http://schema.org/"), ("vann", "http://purl.org/vocab/vann/")]
-
-
-def curie(iri: str) -> str:
-    """`poa:Country` for a known namespace, the IRI itself otherwise."""
-    for prefix, ns in [*PREFIXES.items(), *_ALSO_SHORT]:
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns) :]}"
-    return iri
 
 
 def _label_rank(prop: Term | None, label: Term) -> tuple[int, int]:
@@ -173,10 +147,10 @@ def group_statements(
 
 
 def _value_order(value: Value) -> tuple:
-    return (value.term.kind != "uri", _natural(value.text.lower()))
+    return (value.term.kind != "uri", natural(value.text.lower()))
 
 
-def _natural(text: str) -> list:
+def natural(text: str) -> list:
     """Sort key that puts passage/2 before passage/10."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
@@ -252,7 +226,7 @@ def evidence(iri: str) -> list[Evidence]:
             item["action"].append((None, row["actionLabel"]))
     result: list[Evidence] = []
     matched: set[str] = set()
-    for passage, item in sorted(found.items(), key=lambda kv: _natural(kv[0])):
+    for passage, item in sorted(found.items(), key=lambda kv: natural(kv[0])):
         row = item["row"]
         text = row["text"].value if "text" in row else ""
         marks, unmatched = [], []
@@ -382,7 +356,7 @@ def outcomes_of(iri: str) -> list[OutcomeRow]:
             passage=passage,
             quote=row["quote"].value if "quote" in row else None,
         )
-    return sorted(rows.values(), key=lambda r: _natural(r.outcome.term.value))
+    return sorted(rows.values(), key=lambda r: natural(r.outcome.term.value))
 
 
 @dataclass
@@ -417,7 +391,7 @@ def report_contents(report: str) -> list[ContentsCommitment]:
 
     def reading_order(kv: tuple[str, dict]) -> tuple:
         start = kv[1]["row"].get("start")
-        return (int(start.value) if start else float("inf"), _natural(kv[0]))
+        return (int(start.value) if start else float("inf"), natural(kv[0]))
 
     for iri, item in sorted(passages.items(), key=reading_order):
         row = item["row"]

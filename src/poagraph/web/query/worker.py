@@ -1,4 +1,4 @@
-"""A query worker process: `python -m poagraph.web.worker FD STORE IN_MEMORY`.
+"""A query worker process: `python -m poagraph.web.query.worker FD STORE IN_MEMORY`.
 
 Started by executor.py with one end of a socket pair as FD. Opens the store once, then
 answers pickled Jobs with pickled Outcomes until the socket closes. A plain subprocess
@@ -15,7 +15,8 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from poagraph.web.results import Outcome, QueryError, execute
+from poagraph.errors import QueryError
+from poagraph.web.query.results import Outcome, execute
 
 
 def open_store(path: str, in_memory: bool):

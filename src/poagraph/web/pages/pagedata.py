@@ -1,24 +1,28 @@
-"""The data behind the HTML pages: named queries from web/pagequeries/, run through the
-query service with values bound by substitution (never spliced into the query text).
+"""The data behind the HTML pages: named queries from web/pages/pagequeries/, run through
+the query service with values bound by substitution (never spliced into the query text).
 
 Rows come back as dicts of :class:`Term`, a small plain view of a SPARQL JSON term that the
-templates read. Results are cached per process under the store version, like /sparql's.
+templates read. Answers are cached with /sparql's (the query service's result cache).
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
-from flask import abort
+from flask import abort, url_for
 
 from poagraph import iris
-from poagraph.web.executor import ExecutorUnavailable, QueryTimeout, get_executor
-from poagraph.web.results import Outcome, QueryError
+from poagraph.errors import QueryError
+from poagraph.web.query.results import Outcome
+from poagraph.web.store import get_service
 
 QUERIES = Path(__file__).parent / "pagequeries"
+
+T = TypeVar("T")
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -57,15 +61,16 @@ class Term:
 
 
 def local_href(iri: str) -> str:
-    """The link for an IRI: /id/... for our resources, /ontology#Term for our vocabulary."""
-    if iri.startswith(iris.ID):
-        return "/id/" + iri[len(iris.ID) :]
+    """The link for an IRI: /id/... for our resources, /ontology#Term for our vocabulary,
+    /graph/... for our graphs (under the app's mount point); other IRIs as they are."""
+    if iri.startswith(iris.ID) and len(iri) > len(iris.ID):
+        return url_for("resources.resource", rest=iri[len(iris.ID) :])
     if iri.startswith(iris.POA):
-        return "/ontology#" + iri[len(iris.POA) :]
+        return url_for("ui.ontology", _anchor=iri[len(iris.POA) :] or None)
     if iri == iris.POA.rstrip("#"):  # the ontology itself
-        return "/ontology"
-    if iri.startswith(iris.GRAPH):
-        return "/graph/" + iri[len(iris.GRAPH) :]
+        return url_for("ui.ontology")
+    if iri.startswith(iris.GRAPH) and len(iri) > len(iris.GRAPH):
+        return url_for("resources.graph", rest=iri[len(iris.GRAPH) :])
     return iri
 
 
@@ -82,45 +87,32 @@ def query_text(name: str) -> str:
     return (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
 
 
-def _outcome(name: str, bindings: tuple[tuple[str, str], ...], media: str | None) -> Outcome:
-    service = get_executor()
-    key = f"page\0{name}\0{media}\0{bindings!r}\0{service.version}"
-    cached = service.cache.get(key)
-    if cached is not None:
-        return cached
+def _run(name: str, run: Callable[[str], T]) -> T:
     try:
-        if media is None:
-            outcome = Outcome(
-                content_type="application/sparql-results+json",
-                body=json.dumps(service.select(query_text(name), bindings=bindings)).encode(),
-            )
-        else:
-            outcome = service.graph(query_text(name), media, bindings=bindings)
-    except QueryTimeout as exc:
-        abort(503, f"the page query {name!r} took too long: {exc}")
-    except ExecutorUnavailable as exc:
-        abort(503, str(exc))
+        return run(query_text(name))
     except QueryError as exc:  # our own queries: any failure here is a server fault
         abort(500, f"page query {name!r} failed: {exc}")
-    service.cache.put(key, outcome)
-    return outcome
+
+
+def _bound(bindings: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(bindings.items()))
 
 
 def select(name: str, **bindings: str) -> list[dict[str, Term]]:
     """Rows of the named SELECT query, each variable bound to the IRI given for it."""
-    doc = json.loads(_outcome(name, tuple(sorted(bindings.items())), None).body)
+    doc = _run(name, lambda q: get_service().select(q, bindings=_bound(bindings)))
     return [{var: _term(value) for var, value in row.items()} for row in doc["results"]["bindings"]]
 
 
 def ask(name: str, **bindings: str) -> bool:
     """The answer of the named ASK query."""
-    doc = json.loads(_outcome(name, tuple(sorted(bindings.items())), None).body)
+    doc = _run(name, lambda q: get_service().select(q, bindings=_bound(bindings)))
     return bool(doc["boolean"])
 
 
 def construct(name: str, media_type: str, **bindings: str) -> Outcome:
     """The named CONSTRUCT query's graph, serialized as `media_type`."""
-    return _outcome(name, tuple(sorted(bindings.items())), media_type)
+    return _run(name, lambda q: get_service().graph(q, media_type, bindings=_bound(bindings)))
 
 
 def number(term: Term | None) -> int:

@@ -1,0 +1,107 @@
+"""The query service a web process keeps: the worker pool, the result cache and the store
+version; every query of /sparql and of the pages goes through `QueryService.run`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from poagraph.errors import QueryError
+from poagraph.web.query.cache import ResultCache, job_key
+from poagraph.web.query.executor import Executor
+from poagraph.web.query.results import Job, Outcome
+
+
+def store_version(path: str) -> str:
+    """A short fingerprint of the on-disk store: changes whenever its files do."""
+    digest = hashlib.sha1(str(Path(path).resolve()).encode())
+    root = Path(path)
+    if root.is_dir():
+        for file in sorted(root.rglob("*")):
+            if file.is_file():
+                stat = file.stat()
+                digest.update(f"{file.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class QueryService:
+    """The worker pool, the result cache and the limits, from the app's configuration."""
+
+    executor: Executor
+    cache: ResultCache
+    file_version: str
+    timeout_s: float
+    max_rows: int
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> QueryService:
+        """The service for the configuration keys of poagraph.web (workers start on first use)."""
+        return cls(
+            executor=Executor(config["STORE"], bool(config["IN_MEMORY"]), int(config["EXECUTORS"])),
+            cache=ResultCache(
+                int(config["CACHE_ENTRIES"]),
+                int(config["CACHE_MAX_BYTES"]),
+                int(config["CACHE_TOTAL_BYTES"]),
+            ),
+            file_version=store_version(config["STORE"]),
+            timeout_s=float(config["QUERY_TIMEOUT_S"]),
+            max_rows=int(config["MAX_ROWS"]),
+        )
+
+    @property
+    def version(self) -> str:
+        """The store version for cache keys and ETags: its content fingerprint once a worker
+        has reported it, a fingerprint of the store's files until then."""
+        return self.executor.fingerprint or self.file_version
+
+    def key(self, job: Job) -> str:
+        """The cache key of `job` (also /sparql's ETag)."""
+        return job_key(job, self.version)
+
+    def run(self, job: Job, timeout_s: float | None = None, cache: bool = True) -> Outcome:
+        """The answer to `job`, from the cache or a worker, within the given or configured
+        time limit (never above the configured one).
+
+        Raises QueryError (the status the worker gave: 400, 403, 406, 500...), QueryTimeout
+        or WorkerUnavailable. Only successful answers are cached, and only when `cache`."""
+        if cache:
+            hit = self.cache.get(self.key(job))
+            if hit is not None:
+                return hit
+        limit = self.timeout_s if timeout_s is None else min(timeout_s, self.timeout_s)
+        outcome = self.executor.run(job, limit)
+        if outcome.status != 200:
+            raise QueryError(outcome.status, outcome.message)
+        if cache:
+            # keyed after the run: the first worker to start reports the store's fingerprint
+            self.cache.put(self.key(job), outcome)
+        return outcome
+
+    def select(
+        self,
+        query: str,
+        timeout_s: float | None = None,
+        bindings: tuple[tuple[str, str], ...] = (),
+        cache: bool = True,
+    ) -> dict:
+        """Run a SELECT/ASK and return the SPARQL JSON results as a dict (for the pages).
+
+        `bindings` are (variable, IRI) pairs substituted before evaluation."""
+        job = Job(query=query, format="json", max_rows=self.max_rows, bindings=bindings)
+        return json.loads(self.run(job, timeout_s, cache=cache).body)
+
+    def graph(
+        self, query: str, media_type: str, bindings: tuple[tuple[str, str], ...] = ()
+    ) -> Outcome:
+        """Run a CONSTRUCT/DESCRIBE serialized as `media_type` (for the linked-data pages)."""
+        job = Job(query=query, format=media_type, max_rows=self.max_rows, bindings=bindings)
+        return self.run(job)
+
+    def close(self) -> None:
+        self.executor.close()
