@@ -26,7 +26,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from poagraph import iris, paths, themes
+from poagraph import iris, paths
+from poagraph.errors import MappingsError
+from poagraph.extract import themes
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -164,7 +166,10 @@ def ldc_facts(row: dict[str, str]) -> list[tuple[ox.NamedNode, ox.Term]]:
     return facts
 
 
-def country_triples(source: Path) -> list[ox.Triple]:
+def country_sources(
+    source: Path,
+) -> tuple[list[dict[str, str]], dict[str, dict[str, str]], dict[str, tuple[str, str | None]]]:
+    """The code table, the crosswalk by ISO3 and the geoArea facts, checked against each other."""
     codes = read_csv(source / "countries" / "country-codes.csv")
     crosswalk = {
         r["iso3"]: r for r in read_csv(source / "countries" / "ldc_crosswalk_2001_2010.csv")
@@ -176,56 +181,74 @@ def country_triples(source: Path) -> list[ox.Triple]:
     missing = set(crosswalk) - {r["ISO3166-1-Alpha-3"] for r in codes}
     if missing:
         raise DeriveError(f"crosswalk countries not in country-codes.csv: {sorted(missing)}")
+    return codes, crosswalk, geoarea
 
-    out: list[ox.Triple] = []
-    regions: dict[str, tuple[str, str | None]] = {}  # code -> (label, broader code)
-    for row in codes:
-        iso3 = row["ISO3166-1-Alpha-3"]
-        if not re.fullmatch(r"[A-Z]{3}", iso3) or not row["M49"].isdigit():
-            raise DeriveError(f"country-codes.csv: bad ISO3 or M49 in row {row}")
-        subject = nn(iris.country(iso3))
-        m49 = DECADE_M49.get(iso3, row["M49"].zfill(3))
-        name = row["official_name_en"] or row["CLDR display name"] or row["UNTERM English Short"]
-        cross = crosswalk.get(iso3, {})
 
-        def add(p: ox.NamedNode, o: ox.Term, subject: ox.NamedNode = subject) -> None:
-            out.append(ox.Triple(subject, p, o))
+def name_facts(row: dict[str, str], cross: dict[str, str]) -> list[tuple[ox.NamedNode, ox.Term]]:
+    """rdfs:label and skos:prefLabel (the official name), altLabel for the other names."""
+    name = row["official_name_en"] or row["CLDR display name"] or row["UNTERM English Short"]
+    facts: list[tuple[ox.NamedNode, ox.Term]] = [
+        (nn(RDFS + "label"), en(name)),
+        (nn(SKOS + "prefLabel"), en(name)),
+    ]
+    for alt in {row["CLDR display name"], cross.get("name_en", "")} - {"", name}:
+        facts.append((nn(SKOS + "altLabel"), en(alt)))
+    return facts
 
-        add(nn(RDF + "type"), poa("Country"))
-        add(nn(RDFS + "label"), en(name))
-        add(nn(SKOS + "prefLabel"), en(name))
-        for alt in {row["CLDR display name"], cross.get("name_en", "")} - {"", name}:
-            add(nn(SKOS + "altLabel"), en(alt))
-        add(poa("iso3"), ox.Literal(iso3))
-        if row["ISO3166-1-Alpha-2"]:
-            add(poa("iso2"), ox.Literal(row["ISO3166-1-Alpha-2"]))
-        add(poa("m49"), ox.Literal(m49))
-        add(nn(SKOS + "notation"), ox.Literal(m49))
-        if row["Region Code"]:
-            region = row["Region Code"].zfill(3)
-            regions[region] = (row["Region Name"], None)
-            add(poa("m49Region"), nn(GEOAREA + region))
-            if row["Sub-region Code"]:
-                sub = row["Sub-region Code"].zfill(3)
-                regions[sub] = (row["Sub-region Name"], region)
-                add(poa("m49SubRegion"), nn(GEOAREA + sub))
-        if cross:
-            for p, o in ldc_facts(cross):
-                add(p, o)
-        else:
-            add(poa("isLDC"), typed("false", "boolean"))
-        add(nn(SKOS + "exactMatch"), nn(GEOAREA + m49))
-        add(nn(SKOS + "exactMatch"), nn(EU_COUNTRY + iso3))
-        wikidata = (
-            cross.get("wikidata_iri") or row["wikidata_id"] or geoarea.get(m49, ("", None))[1]
+
+def code_facts(row: dict[str, str], iso3: str, m49: str) -> list[tuple[ox.NamedNode, ox.Term]]:
+    facts: list[tuple[ox.NamedNode, ox.Term]] = [(poa("iso3"), ox.Literal(iso3))]
+    if row["ISO3166-1-Alpha-2"]:
+        facts.append((poa("iso2"), ox.Literal(row["ISO3166-1-Alpha-2"])))
+    facts.append((poa("m49"), ox.Literal(m49)))
+    facts.append((nn(SKOS + "notation"), ox.Literal(m49)))
+    return facts
+
+
+def region_facts(
+    row: dict[str, str], regions: dict[str, tuple[str, str | None]]
+) -> list[tuple[ox.NamedNode, ox.Term]]:
+    """The M49 region and sub-region of a country; records them in `regions`."""
+    if not row["Region Code"]:
+        return []
+    region = row["Region Code"].zfill(3)
+    regions[region] = (row["Region Name"], None)
+    facts: list[tuple[ox.NamedNode, ox.Term]] = [(poa("m49Region"), nn(GEOAREA + region))]
+    if row["Sub-region Code"]:
+        sub = row["Sub-region Code"].zfill(3)
+        regions[sub] = (row["Sub-region Name"], region)
+        facts.append((poa("m49SubRegion"), nn(GEOAREA + sub)))
+    return facts
+
+
+def link_facts(
+    row: dict[str, str],
+    cross: dict[str, str],
+    m49: str,
+    geoarea: dict[str, tuple[str, str | None]],
+) -> list[tuple[ox.NamedNode, ox.Term]]:
+    """exactMatch to geoArea, the EU authority, Wikidata and UNBIS; for a decade M49 code,
+    closeMatch to today's code and a comment saying why."""
+    iso3 = row["ISO3166-1-Alpha-3"]
+    facts: list[tuple[ox.NamedNode, ox.Term]] = [
+        (nn(SKOS + "exactMatch"), nn(GEOAREA + m49)),
+        (nn(SKOS + "exactMatch"), nn(EU_COUNTRY + iso3)),
+    ]
+    wikidata = cross.get("wikidata_iri") or row["wikidata_id"] or geoarea.get(m49, ("", None))[1]
+    if wikidata:
+        facts.append(
+            (nn(SKOS + "exactMatch"), nn(WIKIDATA + wikidata.rstrip("/").rsplit("/", 1)[1]))
         )
-        if wikidata:
-            add(nn(SKOS + "exactMatch"), nn(WIKIDATA + wikidata.rstrip("/").rsplit("/", 1)[1]))
-        if cross.get("unbis_iri"):
-            add(nn(SKOS + "exactMatch"), nn(cross["unbis_iri"]))
-        if iso3 in DECADE_M49 and row["M49"].zfill(3) != m49:
-            add(nn(SKOS + "closeMatch"), nn(GEOAREA + row["M49"].zfill(3)))
-            add(nn(RDFS + "comment"), en(cross.get("note") or f"M49 {m49} for 2001-2010"))
+    if cross.get("unbis_iri"):
+        facts.append((nn(SKOS + "exactMatch"), nn(cross["unbis_iri"])))
+    if iso3 in DECADE_M49 and row["M49"].zfill(3) != m49:
+        facts.append((nn(SKOS + "closeMatch"), nn(GEOAREA + row["M49"].zfill(3))))
+        facts.append((nn(RDFS + "comment"), en(cross.get("note") or f"M49 {m49} for 2001-2010")))
+    return facts
+
+
+def region_triples(regions: dict[str, tuple[str, str | None]]) -> list[ox.Triple]:
+    out: list[ox.Triple] = []
     for code, (label, broader) in regions.items():
         region = nn(GEOAREA + code)
         out.append(ox.Triple(region, nn(RDF + "type"), nn(SKOS + "Concept")))
@@ -234,6 +257,27 @@ def country_triples(source: Path) -> list[ox.Triple]:
         if broader:
             out.append(ox.Triple(region, nn(SKOS + "broader"), nn(GEOAREA + broader)))
     return out
+
+
+def country_triples(source: Path) -> list[ox.Triple]:
+    codes, crosswalk, geoarea = country_sources(source)
+    out: list[ox.Triple] = []
+    regions: dict[str, tuple[str, str | None]] = {}  # code -> (label, broader code)
+    for row in codes:
+        iso3 = row["ISO3166-1-Alpha-3"]
+        if not re.fullmatch(r"[A-Z]{3}", iso3) or not row["M49"].isdigit():
+            raise DeriveError(f"country-codes.csv: bad ISO3 or M49 in row {row}")
+        subject = nn(iris.country(iso3))
+        m49 = DECADE_M49.get(iso3, row["M49"].zfill(3))
+        cross = crosswalk.get(iso3, {})
+        facts: list[tuple[ox.NamedNode, ox.Term]] = [(nn(RDF + "type"), poa("Country"))]
+        facts += name_facts(row, cross)
+        facts += code_facts(row, iso3, m49)
+        facts += region_facts(row, regions)
+        facts += ldc_facts(cross) if cross else [(poa("isLDC"), typed("false", "boolean"))]
+        facts += link_facts(row, cross, m49, geoarea)
+        out.extend(ox.Triple(subject, p, o) for p, o in facts)
+    return out + region_triples(regions)
 
 
 # --- SDG and UNBIS ------------------------------------------------------------------------
@@ -301,6 +345,16 @@ def linked_iris(pattern: str, files: Iterable[Path]) -> set[str]:
     return {m.group(0) for f in files for m in re.finditer(pattern, f.read_text("utf-8"))}
 
 
+def project_concepts() -> tuple[set[str], set[str]]:
+    """The SDG and UNBIS concepts the project links to: those of mappings/themes.yaml and
+    those written in its own ontology files (the countries add their UNBIS concepts)."""
+    own = [paths.ONTOLOGY / "poa.ttl", paths.ONTOLOGY / "bpoa.ttl"]
+    sdg_wanted, unbis_wanted = themes.linked_concepts()
+    sdg_wanted |= linked_iris(r"http://metadata\.un\.org/sdg/[0-9A-Za-z.]+(?=>)", own)
+    unbis_wanted |= linked_iris(r"http://metadata\.un\.org/thesaurus/\d{7}(?=>)", own)
+    return sdg_wanted, unbis_wanted
+
+
 # --- output -------------------------------------------------------------------------------
 
 
@@ -366,10 +420,7 @@ def derive(source: Path, out: Path) -> dict[str, int]:
         if not (source / needed).is_file():
             raise DeriveError(f"missing reference file: {source / needed}")
     out.mkdir(parents=True, exist_ok=True)
-    own = [paths.ONTOLOGY / "poa.ttl", paths.ONTOLOGY / "bpoa.ttl"]
-    sdg_wanted, unbis_wanted = themes.linked_concepts()
-    sdg_wanted |= linked_iris(r"http://metadata\.un\.org/sdg/[0-9A-Za-z.]+(?=>)", own)
-    unbis_wanted |= linked_iris(r"http://metadata\.un\.org/thesaurus/\d{7}(?=>)", own)
+    sdg_wanted, unbis_wanted = project_concepts()
 
     countries = country_triples(source)
     unbis_wanted |= {
@@ -460,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         counts = derive(args.source, args.out)
-    except (DeriveError, themes.ThemesError, OSError) as err:  # data problems: say what, exit 2
+    except (DeriveError, MappingsError, OSError) as err:  # data problems: say what, exit 2
         print(f"derive_vocab: {err}", file=sys.stderr)
         return 2
     for name, n in counts.items():

@@ -33,22 +33,6 @@ from pyoxigraph import (
 from . import iris
 from .errors import StoreError
 
-#: Prefixes written into Turtle and TriG exports (and available to the endpoint).
-PREFIXES = {
-    "poa": iris.POA,
-    "id": iris.ID,
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "schema": "https://schema.org/",
-    "oa": "http://www.w3.org/ns/oa#",
-}
-
 #: Export formats by CLI name. Turtle and JSON-LD without graphs are the union of all graphs.
 FORMATS = {
     "nquads": RdfFormat.N_QUADS,
@@ -220,10 +204,10 @@ def export(store: Store, fmt: str, output: BinaryIO | str | Path | None = None) 
     if isinstance(output, Path):
         output = str(output)
     if rdf_format.supports_datasets:
-        prefixes = PREFIXES if fmt == "trig" else None
+        prefixes = iris.PREFIXES if fmt == "trig" else None
         return store.dump(output, rdf_format, prefixes=prefixes)
     triples = {q.triple for q in store}
-    return serialize(sorted(triples, key=str), output, rdf_format, prefixes=PREFIXES)
+    return serialize(sorted(triples, key=str), output, rdf_format, prefixes=iris.PREFIXES)
 
 
 def fingerprint(store: Store) -> str:
