@@ -21,6 +21,7 @@ from .locate import csv_location, source_lines
 from .read import Contribution, parse_contribution
 from .reference import Reference, open_reference
 from .resolve import resolve_names
+from .safety import formula_results, link_results
 
 
 def validate_contribution(
@@ -48,6 +49,7 @@ def check(c: Contribution, ref: Reference) -> tuple[ValidationReport, list[ox.Tr
     """Resolve names in `c`, apply the boundary rules and the shapes. Returns the report
     and the contribution's triples as they would be stored (names resolved)."""
     resolve_names(c, ref)
+    c.results += link_results(c)
     mentioned = {n for t in c.triples for n in (t.subject, t.object) if isinstance(n, ox.NamedNode)}
     own = {to_rdflib_term(t.subject) for t in c.triples}
     typed = {to_rdflib_term(t.subject) for t in c.triples if t.predicate == RDF_TYPE}
@@ -63,6 +65,7 @@ def check(c: Contribution, ref: Reference) -> tuple[ValidationReport, list[ox.Tr
         if (r.focus, r.path, r.value) not in flagged and r.focus not in refused
     ]
     results = boundary + [_with_label(r, data) for r in c.results] + shape_results
+    results += [replace(r, focus_label=describe(data, r.focus)) for r in formula_results(c)]
     report = ValidationReport(
         results=merge_results(_located(c, results)),
         source=c.source,
@@ -77,6 +80,9 @@ def _located(c: Contribution, results: list[Result]) -> list[Result]:
     if c.fmt == "csv":
         located = []
         for r in results:
+            if r.location:  # said already (a formula-like cell)
+                located.append(r)
+                continue
             order, where = csv_location(c, r.focus, r.path, r.value)
             located.append(replace(r, order=order, location=where))
         return located

@@ -12,37 +12,48 @@ from ..validation.terms import to_rdflib_term
 from .config import context, csv_columns, csv_derived
 from .read import Contribution
 
+_JSON_ID = re.compile(r'"@id"\s*:\s*"([^"\\]*)"')
+
 
 def source_lines(c: Contribution) -> dict[rdflib.term.Node, int]:
     """The line where each IRI-named resource of a Turtle or JSON-LD contribution is first
     written as a subject (`<outcome/1> a poa:Outcome`, `country:ETH rdfs:label ...`,
-    `"@id": "outcome/1"`); blank nodes get none, and their results say no line."""
-    found: dict[rdflib.term.Node, int] = {}
-    lines = c.text.splitlines()
+    `"@id": "outcome/1"`); blank nodes get none, and their results say no line.
+
+    One pass over the lines, each looked up by its first word (Turtle) or its "@id"s
+    (JSON-LD) in a table of every way a subject may be written: linear in the file."""
     prefixes = re.findall(r"(?im)^\s*@?prefix\s+([\w-]*):\s*<([^>]*)>", c.text)
     terms = [(k, v) for k, v in context().items() if isinstance(v, str) and v[-1:] in "/#"]
-    subjects = {t.subject for t in c.triples if isinstance(t.subject, ox.NamedNode)}
-    for subject in subjects:
-        starts, ids = _spellings(subject.value, c.namespace, prefixes, terms)
-        for n, line in enumerate(lines, start=1):
-            text = line.strip() + " "
-            if text.startswith(starts) or any(i in text for i in ids):
-                found[to_rdflib_term(subject)] = n
-                break
+    spelt: dict[str, rdflib.term.Node] = {}
+    for subject in {t.subject for t in c.triples if isinstance(t.subject, ox.NamedNode)}:
+        for spelling in _spellings(subject.value, c.namespace, prefixes, terms):
+            spelt.setdefault(spelling, to_rdflib_term(subject))
+    found: dict[rdflib.term.Node, int] = {}
+    for n, line in enumerate(c.text.splitlines(), start=1):
+        words = line.split(None, 1)
+        if not words:
+            continue
+        first = words[0]
+        keys = [first, first[: first.find(">") + 1] if first.startswith("<") else first]
+        keys += [f'"@id": "{i}"' for i in _JSON_ID.findall(line)]
+        for key in keys:
+            subject = spelt.get(key)
+            if subject is not None and subject not in found:
+                found[subject] = n
     return found
 
 
 def _spellings(
     iri: str, namespace: str, prefixes: list[tuple[str, str]], terms: list[tuple[str, str]]
-) -> tuple[tuple[str, ...], list[str]]:
+) -> list[str]:
     """How a Turtle line may start when `iri` is its subject, and how JSON-LD names it."""
-    starts = [f"<{iri}>"] + [f"{p}:{iri[len(ns) :]} " for p, ns in prefixes if iri.startswith(ns)]
-    ids = [f'"@id": "{iri}"']
-    ids += [f'"@id": "{p}:{iri[len(ns) :]}"' for p, ns in terms if iri.startswith(ns)]
+    spellings = [f"<{iri}>"] + [f"{p}:{iri[len(ns) :]}" for p, ns in prefixes if iri.startswith(ns)]
+    spellings.append(f'"@id": "{iri}"')
+    spellings += [f'"@id": "{p}:{iri[len(ns) :]}"' for p, ns in terms if iri.startswith(ns)]
     if iri.startswith(namespace):
-        starts.append(f"<{iri[len(namespace) :]}>")
-        ids.append(f'"@id": "{iri[len(namespace) :]}"')
-    return tuple(starts), ids
+        spellings.append(f"<{iri[len(namespace) :]}>")
+        spellings.append(f'"@id": "{iri[len(namespace) :]}"')
+    return spellings
 
 
 def csv_location(

@@ -14,11 +14,12 @@ contribution's namespace, id/contribution/{id}/), or IRIs of the contributor's o
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
-import io
 import json
-from collections.abc import Iterable
+import math
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -28,16 +29,12 @@ import pyoxigraph as ox
 from .. import iris
 from ..errors import ContributionError
 from ..validation.model import Result
-from .config import CONTEXT_URL, CSV_TEMPLATE, context, csv_columns, rules
+from .config import CONTEXT_URL, context, rules
+from .tabular import parse_csv
 
 FORMATS = {"ttl": "ttl", "turtle": "ttl", "jsonld": "jsonld", "json": "jsonld", "csv": "csv"}
 _XSD_DOUBLE = iris.XSD + "double"
 _XSD_DECIMAL = ox.NamedNode(iris.XSD + "decimal")
-#: Generic tabular RDF for CSV input (see mappings/contribution-csv.rq).
-_CSV = "urn:poagraph:csv#"
-_CSV_NAMESPACE = ox.NamedNode(_CSV + "namespace")
-_CSVW_ROW = ox.NamedNode("http://www.w3.org/ns/csvw#row")
-_CSVW_ROWNUM = ox.NamedNode("http://www.w3.org/ns/csvw#rowNum")
 
 
 @dataclass
@@ -79,8 +76,16 @@ def parse_contribution(
     elif fmt == "jsonld":
         c = Contribution(parse_jsonld(text, namespace, source), namespace, source, fmt)
     else:
-        c = parse_csv(text, namespace, source)
+        table = parse_csv(text, namespace, source)
+        c = Contribution(table.triples, namespace, source, fmt, table.rows, table.cells)
     c.text = text
+    if not c.triples:
+        raise ContributionError(
+            "the contribution holds no resources: there is nothing to check (describe at"
+            " least one outcome, programme or passage)",
+            source,
+        )
+    _check_numbers(c)
     if len(c.triples) > rules()["max_triples"]:
         raise ContributionError(
             f"{len(c.triples)} triples; contributions are limited to {rules()['max_triples']}",
@@ -94,16 +99,39 @@ def parse_contribution(
 
 
 def read_file(path: Path) -> bytes:
-    """The bytes of `path`; the size is checked before anything is read."""
+    """The bytes of `path`, a regular file: its size is checked before anything is read,
+    and no more than the limit + 1 byte is ever read (a file that grows while it is read).
+    Opened without blocking, so a FIFO or a device is refused, never waited on or read."""
+    source = str(path)
     try:
-        _check_size(path.stat().st_size, str(path))
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
-        raise ContributionError("no such file", str(path)) from None
+        raise ContributionError("no such file", source) from None
     except IsADirectoryError:
-        raise ContributionError("this is a directory, not a file", str(path)) from None
+        raise ContributionError("this is a directory, not a file", source) from None
     except PermissionError:
-        raise ContributionError("permission denied", str(path)) from None
+        raise ContributionError("permission denied", source) from None
+    except OSError as e:
+        raise ContributionError(f"cannot be opened: {e.strerror}", source) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise ContributionError("this is a directory, not a file", source)
+        if not stat.S_ISREG(mode):
+            raise ContributionError(
+                "not a regular file (a device, a pipe or a socket): save the contribution"
+                " to a file and check that",
+                source,
+            )
+        _check_size(os.fstat(fd).st_size, source)
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(rules()["max_bytes"] + 1)
+    except OSError as e:
+        raise ContributionError(f"cannot be read: {e.strerror}", source) from None
+    finally:
+        os.close(fd)
+    _check_size(len(data), source)
+    return data
 
 
 def read_text(data: bytes, source: str) -> str:
@@ -112,17 +140,28 @@ def read_text(data: bytes, source: str) -> str:
     if not data.strip():
         raise ContributionError("the file is empty", source)
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
         raise ContributionError(
             f"the file is not UTF-8 text (byte 0x{data[e.start]:02x}); save it as UTF-8"
             " (in a spreadsheet: CSV UTF-8)",
             source,
-            line,
-            column,
+            *_line_column(data, e.start),
         ) from None
+    if b"\0" in data:
+        raise ContributionError(
+            "the file contains a NUL byte: it is binary data, not text",
+            source,
+            *_line_column(data, data.index(b"\0")),
+        )
+    return text
+
+
+def _line_column(data: bytes | str, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of `offset` in `data`."""
+    newline = b"\n" if isinstance(data, bytes) else "\n"
+    line = data.count(newline, 0, offset) + 1
+    return line, offset - (data.rfind(newline, 0, offset) + 1) + 1
 
 
 def _check_size(size: int, source: str) -> None:
@@ -142,6 +181,40 @@ def guess_format(name: str) -> str:
     raise ContributionError(
         "cannot tell the format from the file name: use --format ttl, jsonld or csv", name
     )
+
+
+#: Numbers longer than this (digits, sign, point, exponent) are refused: no count or
+#: amount needs them, and longer ones only cost time (Python refuses ints over 4300 digits).
+MAX_NUMBER_CHARS = 100
+#: JSON nested deeper than this is refused before it is parsed (a contribution needs ~5).
+MAX_JSON_DEPTH = 100
+_NUMERIC = {iris.XSD + t for t in ("integer", "decimal", "double", "float", "nonNegativeInteger")}
+
+
+def _check_numbers(c: Contribution) -> None:
+    """ContributionError, saying where, for a number literal longer than MAX_NUMBER_CHARS."""
+    for t in c.triples:
+        o = t.object
+        if isinstance(o, ox.Literal) and o.datatype.value in _NUMERIC:
+            if len(o.value) > MAX_NUMBER_CHARS and c.fmt == "csv":
+                row, column = next(
+                    (n, h)
+                    for n, cells in c.cells.items()
+                    for h, v in cells.items()
+                    if re.sub("[, ]", "", v) == o.value
+                )
+                raise ContributionError(_TOO_LONG.format(len(o.value)), c.source, None, column, row)
+            if len(o.value) > MAX_NUMBER_CHARS:
+                _too_long(o.value, c.source, c.text)
+
+
+_TOO_LONG = f"a number of {{}} digits: numbers are limited to {MAX_NUMBER_CHARS} digits"
+
+
+def _too_long(number: str, source: str, text: str) -> None:
+    at = text.find(number)
+    line, column = _line_column(text, at) if at >= 0 else (None, None)
+    raise ContributionError(_TOO_LONG.format(len(number)), source, line, column)
 
 
 def _normalise(c: Contribution) -> None:
@@ -174,10 +247,27 @@ def parse_turtle(text: str, base: str, source: str) -> list[ox.Triple]:
 
 
 def parse_jsonld(text: str, base: str, source: str) -> list[ox.Triple]:
+    _check_depth(text, source)
+
+    def number(s: str) -> int | float:
+        if len(s) > MAX_NUMBER_CHARS:
+            _too_long(s, source, text)
+        value = float(s) if any(x in s for x in ".eE") else int(s)
+        if isinstance(value, float) and not math.isfinite(value):
+            _not_a_number(s, source, text)
+        return value
+
     try:
-        document = json.loads(text)
+        document = json.loads(
+            text,
+            parse_int=number,
+            parse_float=number,
+            parse_constant=lambda s: _not_a_number(s, source, text),
+        )
     except json.JSONDecodeError as e:
         raise ContributionError(f"not valid JSON: {e.msg}", source, e.lineno, e.colno) from None
+    except RecursionError:  # _check_depth makes this unlikely; never a traceback
+        raise ContributionError("the JSON is nested too deeply", source) from None
     document = _inline_context(document, source)
     try:
         quads = ox.parse(
@@ -189,6 +279,36 @@ def parse_jsonld(text: str, base: str, source: str) -> list[ox.Triple]:
         return [q.triple for q in quads]
     except SyntaxError as e:
         raise _syntax_error(e, source, "JSON-LD") from None
+
+
+_JSON_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _check_depth(text: str, source: str) -> None:
+    """ContributionError at the first bracket nested deeper than MAX_JSON_DEPTH (strings
+    skipped), before the recursive parser sees it."""
+    depth = 0
+    for m in _JSON_STRUCTURE.finditer(text):
+        token = m.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise ContributionError(
+                    f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep",
+                    source,
+                    *_line_column(text, m.start()),
+                )
+        elif token in "]}":
+            depth -= 1
+
+
+def _not_a_number(s: str, source: str, text: str) -> None:
+    at = text.find(s)
+    raise ContributionError(
+        f"{s} is not a number JSON allows (too large, or NaN or Infinity)",
+        source,
+        *(_line_column(text, at) if at >= 0 else (None, None)),
+    )
 
 
 def _inline_context(document: object, source: str) -> object:
@@ -223,107 +343,3 @@ def _syntax_error(e: SyntaxError, source: str, language: str) -> ContributionErr
         if message.startswith(prefix) and ": " in message:
             message = message.split(": ", 1)[1]
     return ContributionError(f"{language} syntax error: {message}", source, e.lineno, e.offset)
-
-
-# ------------------------------------------------------------------------------ CSV
-
-
-def parse_csv(text: str, base: str, source: str) -> Contribution:
-    """Each row through the CONSTRUCT template of mappings/ (no triples are built here)."""
-    try:
-        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    header = _header(reader, source)
-    tabular, texts = _tabular(reader, header, base, source)
-    scratch = ox.Store()
-    scratch.extend(tabular)
-    triples = list(scratch.query(CSV_TEMPLATE.read_text(encoding="utf-8")))
-    if not triples:
-        raise ContributionError("the CSV file has a header but no rows", source, row=2)
-    contribution = Contribution(list(dict.fromkeys(triples)), base, source, "csv")
-    contribution.rows = _rows(contribution)
-    contribution.cells = texts
-    return contribution
-
-
-def _header(reader: Iterable[list[str]], source: str) -> list[str]:
-    """The header row, column names normalised; ContributionError unless it fits the
-    template (no unknown or repeated column, every required one)."""
-    columns = [c["name"] for c in csv_columns()]
-    required = {c["name"] for c in csv_columns() if c["required"]}
-    try:
-        header = [h.strip().lower().replace(" ", "_") for h in next(iter(reader))]
-    except csv.Error as e:
-        raise ContributionError(f"not valid CSV: {e}", source, row=1) from None
-    unknown = [h for h in header if h and h not in columns]
-    if unknown:
-        raise ContributionError(
-            f"unknown column {unknown[0]!r}; the template's columns are: {', '.join(columns)}",
-            source,
-            row=1,
-            column=header.index(unknown[0]) + 1,
-        )
-    repeated = [h for n, h in enumerate(header) if h and h in header[:n]]
-    if repeated:
-        raise ContributionError(
-            f"column {repeated[0]!r} appears twice in the header",
-            source,
-            row=1,
-            column=len(header) - header[::-1].index(repeated[0]),
-        )
-    missing = sorted(required - set(header))
-    if missing:
-        raise ContributionError(
-            f"missing column(s) {', '.join(missing)}; start from contributions/template.csv",
-            source,
-            row=1,
-        )
-    return header
-
-
-def _tabular(
-    reader: Iterable[list[str]], header: list[str], base: str, source: str
-) -> tuple[list[ox.Quad], dict[int, dict[str, str]]]:
-    """The table as generic tabular RDF (CSVW's row/rowNum, one property per column; what
-    the columns mean is only in the CONSTRUCT template), and each row's non-empty cells."""
-    table = ox.BlankNode()
-    tabular = [ox.Quad(table, _CSV_NAMESPACE, ox.Literal(base))]
-    texts: dict[int, dict[str, str]] = {}
-    n = 1
-    try:
-        for n, cells in enumerate(reader, start=2):
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) > len(header):
-                raise ContributionError(
-                    f"{len(cells)} cells but the header has {len(header)} columns"
-                    " (a value with a comma must be in double quotes)",
-                    source,
-                    row=n,
-                )
-            row = ox.BlankNode()
-            values = {h: c.strip() for h, c in zip(header, cells, strict=False) if h and c.strip()}
-            texts[n] = values
-            tabular += [ox.Quad(table, _CSVW_ROW, row), ox.Quad(row, _CSVW_ROWNUM, ox.Literal(n))]
-            tabular += [
-                ox.Quad(row, ox.NamedNode(_CSV + h), ox.Literal(v)) for h, v in values.items()
-            ]
-    except csv.Error as e:
-        raise ContributionError(f"not valid CSV: {e}", source, row=n) from None
-    return tabular, texts
-
-
-def _rows(c: Contribution) -> dict[str, int]:
-    """The CSV row of each resource: outcomes and passages carry it in their IRI
-    (outcome/row-3); a programme or organisation gets the first row that names it."""
-    rows: dict[str, int] = {}
-    for t in sorted(c.triples, key=lambda t: t.subject.value):
-        local = t.subject.value[len(c.namespace) :]
-        if "/row-" in local:
-            n = int(local.rsplit("-", 1)[1])
-            rows.setdefault(t.subject.value, n)
-            if isinstance(t.object, ox.NamedNode) and t.object.value.startswith(c.namespace):
-                rows[t.object.value] = min(rows.get(t.object.value, n), n)
-    return rows

@@ -54,15 +54,14 @@ def _known(c: Contribution, ref: Reference) -> dict[ox.NamedNode | ox.BlankNode,
     """The contribution's own organisations and programmes (merge_classes) that the graph
     already knows by one of their names or acronyms, each with the known resource."""
     merge = set(rules()["merge_classes"])
+    names_of: dict[object, list[str]] = {}  # one pass, not one per resource
+    for u in c.triples:
+        if u.predicate.value in _LABEL_PROPERTIES:
+            names_of.setdefault(u.subject, []).append(u.object.value)
     replace: dict[ox.NamedNode | ox.BlankNode, ox.NamedNode] = {}
     for t in c.triples:
         if t.predicate == RDF_TYPE and t.object.value in merge and _own(t.subject, c):
-            names = [
-                u.object.value
-                for u in c.triples
-                if u.subject == t.subject and u.predicate.value in _LABEL_PROPERTIES
-            ]
-            for name in names:
+            for name in names_of.get(t.subject, []):
                 found = ref.lookup(name, [t.object.value])
                 if len(found) == 1:
                     replace[t.subject] = found[0]

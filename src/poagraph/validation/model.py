@@ -65,14 +65,18 @@ def merge_results(results: list[Result]) -> list[Result]:
     Two results are the same problem when they are about the same resource, property and
     value and come from the same shape (a value that is both not a number and negative) or
     the same kind of check (a graph shape warns that an outcome has no country, the
-    contribution shape says it is a violation): the most severe is kept.
+    contribution shape says it is a violation): the most severe is kept, and among equally
+    severe ones the first by component, shape and message, so the report is the same from
+    run to run. Linear in the number of results: only results about the same resource,
+    property and value are compared.
     """
-    kept: list[Result] = []
-    for r in sorted(results, key=lambda r: RANK[r.severity]):
+    by_value: dict[tuple, list[Result]] = {}
+    for r in sorted(results, key=_preference):
+        kept = by_value.setdefault((r.focus, r.path, r.value), [])
         if not any(_same_problem(r, k) for k in kept):
             kept.append(r)
     return sorted(
-        kept,
+        (r for kept in by_value.values() for r in kept),
         key=lambda r: (
             r.order,
             r.focus_label,
@@ -80,13 +84,20 @@ def merge_results(results: list[Result]) -> list[Result]:
             RANK[r.severity],
             r.path_label,
             str(r.value),
+            str(r.component),
+            str(r.shape),
+            r.message,
         ),
     )
 
 
+def _preference(r: Result) -> tuple:
+    """Which of two results saying the same thing is kept: the most severe, then the
+    first by component, shape and message (never the order the engine found them in)."""
+    return (RANK[r.severity], str(r.component), str(r.shape), r.shape_name, r.message)
+
+
 def _same_problem(a: Result, b: Result) -> bool:
-    if (a.focus, a.path, a.value) != (b.focus, b.path, b.value):
-        return False
     if a.shape == b.shape:
         return True
     if a.component != b.component:

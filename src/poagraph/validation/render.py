@@ -12,6 +12,7 @@ import json
 from itertools import groupby
 
 import jinja2
+import markupsafe
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
@@ -205,7 +206,7 @@ code { font-size: .9em; word-break: break-all; }
 {% for note in report.notes %}<p><em>Note:</em> {{ note }}</p>{% endfor %}
 {% for first, results in groups %}
 <h2>{{ first.focus_label or "(unnamed resource)" }}</h2>
-<p><code>{{ compact(first.focus) }}</code></p>
+<p>{{ term(first.focus) }}</p>
 <table>
 <tr><th>Severity</th><th>Property</th><th>Value</th><th>What to do</th>
 {% if has_location %}<th>Where</th>{% endif %}</tr>
@@ -213,7 +214,7 @@ code { font-size: .9em; word-break: break-all; }
 <tr class="{{ r.severity }}">
 <td>{{ r.severity }}</td>
 <td>{{ r.path_label }}{% if r.path is not none %} <code>{{ compact(r.path) }}</code>{% endif %}</td>
-<td>{% if r.value is not none %}<code>{{ compact(r.value) }}</code>{% endif %}</td>
+<td>{% if r.value is not none %}{{ term(r.value) }}{% endif %}</td>
 <td>{{ r.message }}</td>
 {% if has_location %}<td>{{ r.location }}</td>{% endif %}
 </tr>
@@ -226,11 +227,21 @@ code { font-size: .9em; word-break: break-all; }
 )
 
 
+def _html_term(node: rdflib.term.Node | None) -> markupsafe.Markup:
+    """A term as <code>, escaped; a link only when it is a web address (http, https):
+    never a javascript:, data: or other IRI a contribution may have written."""
+    code = markupsafe.Markup("<code>{}</code>").format(compact(node))
+    if isinstance(node, rdflib.URIRef) and str(node).lower().startswith(("http://", "https://")):
+        return markupsafe.Markup('<a href="{}">{}</a>').format(str(node), code)
+    return code
+
+
 def to_html(report: ValidationReport) -> str:
     return _HTML.render(
         report=report,
         headline=headline(report),
         groups=_groups(report),
         compact=compact,
+        term=_html_term,
         has_location=any(r.location for r in report.results),
     )

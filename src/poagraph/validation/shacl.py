@@ -14,8 +14,10 @@ constraint in pyoxigraph instead of once per focus node in rdflib: see run_shape
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import rdflib
@@ -80,6 +82,31 @@ def run_shapes(
     has no country, the contribution shape says it is a violation) are merged, keeping the
     most severe. Returns the results and the data as an rdflib graph (for labels).
     """
+    with _no_cyclic_gc():
+        return _run_shapes(triples, contribution=contribution, only=only)
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while pySHACL runs: it allocates millions
+    of small objects, and the collector's full passes over them grew the time faster than
+    the data (3,000 outcomes took 4.4 times as long as 1,000). Reference counting still
+    frees what is no longer used; one collection afterwards takes what is left."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run_shapes(
+    triples: Iterable[Quad | Triple] | rdflib.Graph,
+    *,
+    contribution: bool,
+    only: set[rdflib.term.Node] | None,
+) -> tuple[list[Result], rdflib.Graph]:
     if isinstance(triples, rdflib.Graph):
         data, triples = triples, [to_ox_triple(t) for t in triples]
     else:
