@@ -60,8 +60,11 @@ class Server:
         return {pid for pid, cmdline in self._group() if b"poagraph.web.query.worker" in cmdline}
 
     def web_pids(self) -> set[int]:
-        """PIDs of gunicorn's processes (the arbiter and its web workers)."""
-        return {pid for pid, cmdline in self._group() if b"serve" in cmdline}
+        """PIDs of the server's web processes (granian's main process and its workers, forked
+        from `poagraph serve`): every process of the group but the query workers."""
+        return {
+            pid for pid, cmdline in self._group() if b"poagraph.web.query.worker" not in cmdline
+        }
 
     def _group(self) -> list[tuple[int, list[bytes]]]:
         found = []
@@ -94,10 +97,13 @@ def server_process(
     env: dict[str, str] | None = None,
     args: tuple[str, ...] = (),
     ready_s: float = 60,
+    wait_for_queries: bool = True,
 ) -> Iterator[Server]:
     """`poagraph serve` on 127.0.0.1:<free port> for the duration.
 
-    `env` adds environment variables, e.g. POAGRAPH_MAX_ROWS for the app config.
+    `env` adds environment variables, e.g. POAGRAPH_MAX_ROWS for the app config. The server
+    is ready when it answers a query, or (`wait_for_queries=False`, e.g. on a broken store)
+    when it answers HTTP at all.
     """
     port = free_port()
     command = [
@@ -124,20 +130,22 @@ def server_process(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_ready(base, process, ready_s)
+        wait_until_ready(base, process, ready_s, wait_for_queries)
         yield Server(base, process)
     finally:
         stop(process)
 
 
-def wait_until_ready(base: str, process: subprocess.Popen, limit_s: float = 60) -> None:
+def wait_until_ready(
+    base: str, process: subprocess.Popen, limit_s: float = 60, queries: bool = True
+) -> None:
     deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited early: {process.stderr.read().decode()}")
         try:
             r = requests.get(f"{base}/sparql", params={"query": "ASK {}"}, timeout=5)
-            if r.status_code == 200:
+            if r.status_code == 200 or not queries:
                 return
         except requests.ConnectionError:
             pass
@@ -146,7 +154,8 @@ def wait_until_ready(base: str, process: subprocess.Popen, limit_s: float = 60) 
 
 
 def stop(process: subprocess.Popen) -> None:
-    """SIGTERM the server's process group (gunicorn and its query workers), then wait."""
+    """SIGTERM the server's process group (granian, its web workers and their query workers),
+    then wait."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:

@@ -82,3 +82,17 @@ def test_a_broken_config_file_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "configuration:" in result.stderr and "line 1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_bad_base_url_is_a_clear_error(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*poagraph_command(), "serve", "--store", str(tmp_path / "store")],
+        env={**os.environ, "POAGRAPH_BASE_URL": "evil.example/x"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "configuration: BASE_URL must be http(s)://" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "store").exists()  # refused before building anything

@@ -38,7 +38,14 @@ def ensure_store(store_path: Path) -> None:
     type=click.IntRange(min=1),
     help="Web processes [default: CPU count, at most 4].",
 )
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--threads",
+    default=32,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Threads per web process running the app (the server reads requests off them); "
+    "a request holds one while its query runs, so keep it above EXECUTORS + 8.",
+)
 @click.option(
     "--executors",
     default=None,
@@ -72,14 +79,22 @@ def serve_command(
     }
     overrides = {key: value for key, value in given.items() if value is not None}
     from poagraph.web import load_config
-    from poagraph.web.server import run
+    from poagraph.web.server import WILDCARDS, listen_url, run
+    from poagraph.web.urls import check_base_url
 
     try:
         settings = load_config(overrides)
+        check_base_url(settings.get("BASE_URL"))
     except (OSError, ValueError) as exc:  # an unreadable or invalid $POAGRAPH_CONFIG file
         raise click.ClickException(f"configuration: {exc}") from None
     store_path = Path(settings["STORE"])
     with user_errors():
         ensure_store(store_path)
-    click.echo(f"poagraph: serving {store_path} at http://{host}:{port}/", err=True)
+    click.echo(f"poagraph: serving {store_path} at {listen_url(host, port)}/", err=True)
+    if host in WILDCARDS and not settings.get("BASE_URL"):
+        click.echo(
+            "poagraph: listening on every interface; set POAGRAPH_BASE_URL to the public URL "
+            "the site's links should name",
+            err=True,
+        )
     run(host, port, workers, threads, **overrides)
