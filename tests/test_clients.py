@@ -3,6 +3,7 @@ Oxigraph server (PyPI `oxigraph`) querying us through a SERVICE clause."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,8 @@ CONSTRUCT = f"CONSTRUCT WHERE {{ ?c <{LABEL}> ?label }}"
 
 
 @pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> str:
+def endpoint(tmp_path_factory: pytest.TempPathFactory, remote: str) -> str:
+    """`poagraph serve` with the countries, allowed to call the `remote` endpoint only."""
     path = tmp_path_factory.mktemp("clients") / "store"
     store = Store(str(path))
     graph = NamedNode(EX + "graph/countries")
@@ -36,7 +38,7 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> str:
         store.add(Quad(NamedNode(EX + code), NamedNode(LABEL), Literal(name, language="en"), graph))
     store.flush()
     del store
-    with running_server(path) as base:
+    with running_server(path, env={"POAGRAPH_FEDERATION_ALLOW": json.dumps([remote])}) as base:
         yield base + "/sparql"
 
 
@@ -130,14 +132,14 @@ def test_our_service_clause_joins_another_endpoint(endpoint: str, remote: str) -
     assert "ETag" not in r.headers  # remote data may change: never cached
 
 
-def test_federation_can_be_switched_off(tmp_path: Path, remote: str) -> None:
+def test_service_is_refused_unless_the_endpoint_is_allowed(tmp_path: Path, remote: str) -> None:
     path = tmp_path / "store"
     Store(str(path)).flush()
-    with running_server(path, env={"POAGRAPH_FEDERATION": "false"}) as base:
+    with running_server(path) as base:  # FEDERATION_ALLOW is empty by default
         query = f"SELECT * WHERE {{ SERVICE <{remote}> {{ ?s ?p ?o }} }}"
         r = requests.get(base + "/sparql", params={"query": query}, timeout=30)
         assert r.status_code == 403
-        assert "SERVICE" in r.json()["error"]
+        assert remote in r.json()["error"]
         # the word in a string is not a SERVICE clause
         ask = 'ASK { FILTER("SERVICE" != "") }'
         assert requests.get(base + "/sparql", params={"query": ask}, timeout=30).status_code == 200

@@ -40,12 +40,16 @@ def test_store_path_objects_are_accepted(tmp_path: Path) -> None:
 
 def test_config_file_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = tmp_path / "poagraph.toml"
-    config.write_text("QUERY_TIMEOUT_S = 10\nMAX_ROWS = 50\nFEDERATION = false\n", "utf-8")
+    config.write_text(
+        "QUERY_TIMEOUT_S = 10\nMAX_ROWS = 50\n"
+        'FEDERATION_ALLOW = ["https://query.wikidata.org/sparql"]\n',
+        "utf-8",
+    )
     monkeypatch.setenv("POAGRAPH_CONFIG", str(config))
     monkeypatch.setenv("POAGRAPH_MAX_ROWS", "60")
     app = create_app()
     assert app.config["QUERY_TIMEOUT_S"] == 10
-    assert app.config["FEDERATION"] is False
+    assert app.config["FEDERATION_ALLOW"] == ["https://query.wikidata.org/sparql"]
     assert app.config["MAX_ROWS"] == 60  # the environment wins over the file
 
 

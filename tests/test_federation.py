@@ -1,7 +1,9 @@
 """Federation for real: the example queries' SERVICE clauses run against a second endpoint
 (Oxigraph server from PyPI) holding a snapshot shaped like the public vocabulary service.
 
-Online, the queries call Wikidata; here the test points the same query at the local server.
+Online, the queries call Wikidata; here the test points the same query at the local server,
+directly on the store and through the endpoint, which calls it only once FEDERATION_ALLOW
+lists it (the query page's tabs run the same way).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from _endpoint import oxigraph_server
 from pyoxigraph import Store
 
 from poagraph import paths
+from poagraph.web import create_app
+from poagraph.web.store import get_service
 
 WIKIDATA = "<https://query.wikidata.org/sparql>"
 
@@ -63,3 +67,32 @@ def test_service_clause_joins_the_bundled_vocabulary_with_the_remote_one(
         "SEN": ("true", "true"),
         "KIR": ("true", "false"),
     }
+
+
+@pytest.fixture(scope="module")
+def federated_client(built_store_path: Path, wikidata_snapshot: str):
+    """The app on the full build, allowed to call the snapshot server (and nothing else)."""
+    allow = [wikidata_snapshot.strip("<>")]
+    app = create_app(
+        {"STORE": str(built_store_path), "TESTING": True, "EXECUTORS": 1, "FEDERATION_ALLOW": allow}
+    )
+    yield app.test_client()
+    get_service(app).close()
+
+
+@pytest.mark.parametrize("example", sorted(paths.QUERIES.glob("fed-*.rq")), ids=lambda p: p.stem)
+def test_federated_example_tabs_run_through_the_endpoint_when_allowed(
+    federated_client, wikidata_snapshot: str, example: Path
+):
+    """What the query page's run button does with a federated tab, the remote side local."""
+    text = example.read_text(encoding="utf-8")
+    accept = {"Accept": "application/sparql-results+json"}
+    # Wikidata is not in FEDERATION_ALLOW here: refused before any call, naming it
+    refused = federated_client.post("/sparql", data={"query": text}, headers=accept)
+    assert refused.status_code == 403
+    assert "https://query.wikidata.org/sparql" in refused.get_json()["error"]
+    response = federated_client.post(
+        "/sparql", data={"query": text.replace(WIKIDATA, wikidata_snapshot)}, headers=accept
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.get_json()["results"]["bindings"]

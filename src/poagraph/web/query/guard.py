@@ -1,0 +1,371 @@
+"""What a query may do before the engine sees it: a SPARQL 1.1 lexer and the checks made on
+its tokens (size and nesting limits, update text, SERVICE endpoints and the federation
+policy). No Flask: /sparql, the cache and the query workers share it.
+
+The lexer follows the grammar's terminals (SPARQL 1.1 Query, section 19.8): IRIREF (with
+\\u escapes), PNAME_NS / PNAME_LN (PN_LOCAL with `\\#`-style and `%xx` escapes), the four
+string forms, VAR1 / VAR2, BLANK_NODE_LABEL, LANGTAG, numbers, `#` comments, keywords
+(case-insensitive) and punctuation. It never recurses, so no nesting depth can break it.
+
+Codepoint escapes (\\uXXXX, \\UXXXXXXXX) are replaced in the whole text before parsing by the
+SPARQL specification (19.2); pyoxigraph 0.5 only decodes them inside strings and IRIs. A
+text with such escapes is read both ways and every check holds for both readings, so no
+reading of an engine can run a SERVICE the guard did not see.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from poagraph.errors import QueryError
+from poagraph.web.query import federation
+
+_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_CHARS_U = _BASE + "_"
+_CHARS = _CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_PREFIX = f"[{_BASE}](?:[{_CHARS}.]*[{_CHARS}])?"
+_LOCAL = f"(?:[{_CHARS_U}:0-9]|{_PLX})(?:(?:[{_CHARS}.:]|{_PLX})*(?:[{_CHARS}:]|{_PLX}))?"
+_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+_EXP = r"[eE][+-]?[0-9]+"
+
+#: One alternation, tried left to right at each position: order matters (an IRI before the
+#: `<` operator, long strings before short ones, a prefixed name before a keyword).
+_TOKEN = re.compile(
+    "|".join(
+        f"(?P<{name}>{pattern})"
+        for name, pattern in (
+            ("ws", r"\s+"),
+            ("comment", r"#[^\n\r]*"),
+            ("iri", rf"<(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>"),
+            ("string", r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"),
+            ("string1", r'"(?:[^"\\\n\r]|\\.)*"' r"|'(?:[^'\\\n\r]|\\.)*'"),
+            ("var", f"[?$][{_CHARS_U}0-9][{_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*"),
+            ("bnode", f"_:[{_CHARS_U}0-9](?:[{_CHARS}.]*[{_CHARS}])?"),
+            ("pname", f"(?:{_PREFIX})?:(?:{_LOCAL})?"),
+            ("langtag", r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*"),
+            ("number", rf"[0-9]+\.[0-9]*{_EXP}|\.?[0-9]+{_EXP}|[0-9]*\.[0-9]+|[0-9]+"),
+            ("name", r"[A-Za-z][A-Za-z0-9_]*"),
+            ("punct", r"\^\^|\|\||&&|!=|<=|>=|<<|>>|\{\||\|\}|[{}()\[\],;.*/|^!=<>+\-?$@~]"),
+            ("unclosed", r"\"|'"),
+            ("other", r"."),
+        )
+    ),
+    re.DOTALL,
+)
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+#: The first keyword of each update operation and what may follow it (SILENT skipped): a
+#: keyword, or an IRI ("<") or "{" (the engine answers 400 for other text).
+UPDATE_KEYWORDS = {
+    "INSERT": {"DATA", "{"},
+    "DELETE": {"DATA", "WHERE", "{"},
+    "LOAD": {"<"},
+    "CLEAR": {"GRAPH", "DEFAULT", "NAMED", "ALL"},
+    "DROP": {"GRAPH", "DEFAULT", "NAMED", "ALL"},
+    "CREATE": {"GRAPH"},
+    "ADD": {"GRAPH", "DEFAULT", "<"},
+    "MOVE": {"GRAPH", "DEFAULT", "<"},
+    "COPY": {"GRAPH", "DEFAULT", "<"},
+    "WITH": {"<"},
+}
+QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
+#: Functions whose value changes between runs: such queries are never cached.
+VOLATILE_FUNCTIONS = frozenset({"RAND", "NOW", "UUID", "STRUUID", "BNODE"})
+_OPEN = {"(": ")", "[": "]", "{": "}", "{|": "|}"}
+_CLOSE = frozenset(_OPEN.values())
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  #: iri, string, var, bnode, pname, langtag, number, name, punct, other
+    text: str
+    pos: int
+
+    def keyword(self) -> str:
+        """The upper-cased word for a keyword token, "" for any other."""
+        return self.text.upper() if self.kind == "name" else ""
+
+
+def _line_col(text: str, pos: int) -> str:
+    line = text.count("\n", 0, pos) + 1
+    return f"{line}:{pos - (text.rfind(chr(10), 0, pos) + 1) + 1}"
+
+
+def tokenize(text: str) -> list[Token]:
+    """The tokens of `text`, comments and white space left out.
+
+    Raises QueryError(400) for a string that is never closed."""
+    tokens = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind in ("ws", "comment"):
+            continue
+        if kind == "unclosed":
+            where = _line_col(text, match.start())
+            raise QueryError(400, f"SPARQL syntax error at {where}: a string is never closed")
+        tokens.append(Token("string" if kind == "string1" else kind, match.group(), match.start()))
+    return tokens
+
+
+def unescape_codepoints(text: str) -> str:
+    """`text` with \\uXXXX and \\UXXXXXXXX replaced by their characters (SPARQL 19.2)."""
+
+    def char(match: re.Match) -> str:
+        try:
+            return chr(int(match.group(1) or match.group(2), 16))
+        except (ValueError, OverflowError):
+            return match.group()
+
+    return _CODEPOINT.sub(char, text)
+
+
+def readings(text: str) -> list[list[Token]]:
+    """The token lists of `text` as written and, when it has codepoint escapes, unescaped."""
+    lists = [tokenize(text)]
+    unescaped = unescape_codepoints(text)
+    if unescaped != text:
+        lists.append(tokenize(unescaped))
+    return lists
+
+
+# --- what the tokens say ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Service:
+    """One SERVICE clause: its endpoint IRI (None for a variable), SILENT, its nesting."""
+
+    endpoint: str | None
+    silent: bool
+    depth: int  #: 1 for a SERVICE not inside another one
+    text: str  #: the endpoint as written, for messages
+
+
+@dataclass
+class Shape:
+    """What a query's tokens say, before any engine reads it."""
+
+    form: str | None = None  #: SELECT, CONSTRUCT, DESCRIBE, ASK (None: not a query form)
+    update: bool = False
+    depth: int = 0  #: deepest nesting of ( [ {
+    patterns: int = 0  #: triple patterns, approximately
+    services: list[Service] = field(default_factory=list)  #: of every reading
+    service_count: int = 0  #: SERVICE clauses (in the reading with most)
+    volatile: bool = False  #: RAND(), NOW(), ..., or SERVICE: never cached
+    dataset: bool = False  #: a FROM / FROM NAMED clause
+
+
+def _prologue(tokens: Sequence[Token], base: str | None) -> tuple[int, str | None, dict]:
+    """Skip BASE / PREFIX declarations: the index after them, the base IRI, the prefixes."""
+    prefixes: dict[str, str] = {}
+    i = 0
+    while i < len(tokens):
+        word = tokens[i].keyword()
+        if word == "BASE" and i + 1 < len(tokens) and tokens[i + 1].kind == "iri":
+            base = _resolve(_iri_value(tokens[i + 1].text), base)
+            i += 2
+        elif word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2].kind == "iri":
+            prefixes[tokens[i + 1].text.rstrip(":")] = _resolve(
+                _iri_value(tokens[i + 2].text), base
+            )
+            i += 3
+        else:
+            break
+    return i, base, prefixes
+
+
+def _is_update(tokens: Sequence[Token], start: int) -> bool:
+    """True when the operation at `start` reads as SPARQL Update (its first two words)."""
+    follow = UPDATE_KEYWORDS.get(tokens[start].keyword()) if start < len(tokens) else None
+    nxt = start + 1
+    if nxt < len(tokens) and tokens[nxt].keyword() == "SILENT":
+        nxt += 1
+    if follow is None or nxt >= len(tokens):
+        return False
+    token = tokens[nxt]
+    word = "<" if token.kind in ("iri", "pname") else token.keyword() or token.text
+    return word in follow
+
+
+def _iri_value(token_text: str) -> str:
+    return unescape_codepoints(token_text[1:-1])
+
+
+def _resolve(iri: str, base: str | None) -> str:
+    return urljoin(base, iri) if base and not urlsplit(iri).scheme else iri
+
+
+_LOCAL_ESCAPE = re.compile(r"\\(.)")
+
+
+def _pname_value(text: str, prefixes: dict[str, str]) -> str | None:
+    prefix, _, local = text.partition(":")
+    if prefix not in prefixes:
+        return None
+    return prefixes[prefix] + _LOCAL_ESCAPE.sub(r"\1", local)
+
+
+def inspect(text: str, base_iri: str | None = None) -> Shape:
+    """What `text` does, read from its tokens (every reading of its codepoint escapes)."""
+    shape = Shape()
+    for tokens in readings(text):
+        reading = Shape()
+        _read(tokens, base_iri, reading)
+        shape.form = shape.form or reading.form
+        shape.update = shape.update or reading.update
+        shape.depth = max(shape.depth, reading.depth)
+        shape.patterns = max(shape.patterns, reading.patterns)
+        shape.service_count = max(shape.service_count, len(reading.services))
+        seen = {(s.endpoint, s.depth, s.silent) for s in shape.services}
+        shape.services += [
+            s for s in reading.services if (s.endpoint, s.depth, s.silent) not in seen
+        ]
+        shape.volatile = shape.volatile or reading.volatile
+        shape.dataset = shape.dataset or reading.dataset
+    return shape
+
+
+def _read(tokens: Sequence[Token], base_iri: str | None, shape: Shape) -> None:
+    start, base, prefixes = _prologue(tokens, base_iri)
+    first = tokens[start].keyword() if start < len(tokens) else ""
+    shape.update = shape.update or _is_update(tokens, start)
+    shape.form = shape.form or (first if first in QUERY_FORMS else None)
+    stack: list[str] = []
+    services: list[int] = []  #: the stack depth at which each open SERVICE group began
+    pending = False  #: a SERVICE read, its group not opened yet
+    for i, token in enumerate(tokens):
+        word = token.keyword()
+        if token.text in _OPEN:
+            stack.append(token.text)
+            shape.depth = max(shape.depth, len(stack))
+            shape.patterns += token.text == "{"
+            if pending and token.text == "{":
+                services.append(len(stack))
+                pending = False
+        elif token.text in _CLOSE and stack:
+            if services and services[-1] == len(stack):
+                services.pop()
+            stack.pop()
+        elif token.text in (".", ";", ",") and stack and stack[-1] in ("{", "["):
+            shape.patterns += 1
+        elif word == "SERVICE":
+            shape.services.append(_service(tokens, i, base, prefixes, len(services) + 1))
+            pending = True
+        shape.volatile = shape.volatile or word in VOLATILE_FUNCTIONS or word == "SERVICE"
+        shape.dataset = shape.dataset or word == "FROM"
+
+
+def _service(tokens, i: int, base: str | None, prefixes: dict, depth: int) -> Service:
+    j = i + 1
+    silent = j < len(tokens) and tokens[j].keyword() == "SILENT"
+    j += silent
+    if j >= len(tokens):
+        raise QueryError(400, "SPARQL syntax error: SERVICE without an endpoint")
+    target = tokens[j]
+    if target.kind == "iri":
+        endpoint = _resolve(_iri_value(target.text), base)
+    elif target.kind == "pname":
+        endpoint = _pname_value(target.text, prefixes)
+        if endpoint is None:
+            raise QueryError(400, f"SPARQL syntax error: undeclared prefix in {target.text}")
+    elif target.kind == "var":
+        endpoint = None
+    else:
+        raise QueryError(400, f"SPARQL syntax error: SERVICE needs an endpoint, not {target.text}")
+    return Service(endpoint, silent, depth, target.text)
+
+
+# --- limits and policy --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The configuration keys the guard enforces (web/__init__.py DEFAULTS)."""
+
+    max_bytes: int = 256 * 1024
+    max_depth: int = 64
+    max_patterns: int = 1000
+    service_max: int = 4
+    allow: tuple[str, ...] = ()
+
+    @classmethod
+    def from_config(cls, config) -> Limits:
+        allow = config.get("FEDERATION_ALLOW") or ()
+        if isinstance(allow, str):  # one IRI given as a plain string
+            allow = (allow,)
+        return cls(
+            max_bytes=int(config["MAX_QUERY_BYTES"]),
+            max_depth=int(config["MAX_QUERY_DEPTH"]),
+            max_patterns=int(config["MAX_TRIPLE_PATTERNS"]),
+            service_max=int(config["SERVICE_MAX"]),
+            allow=tuple(str(a) for a in allow),
+        )
+
+
+def check(
+    text: str,
+    limits: Limits,
+    base_iri: str | None = None,
+    own_endpoints: Iterable[str] = (),
+    resolve: Callable = socket.getaddrinfo,
+) -> Shape:
+    """The query's shape, once it passed every check; else QueryError: 400 over a limit,
+    403 for update text or a SERVICE the federation policy refuses."""
+    size = len(text.encode("utf-8"))
+    if size > limits.max_bytes:
+        raise QueryError(400, f"the query is {size} bytes: MAX_QUERY_BYTES is {limits.max_bytes}")
+    shape = inspect(text, base_iri)
+    if shape.depth > limits.max_depth:
+        raise QueryError(
+            400,
+            f"the query nests brackets {shape.depth} deep: MAX_QUERY_DEPTH is {limits.max_depth}",
+        )
+    if shape.patterns > limits.max_patterns:
+        raise QueryError(
+            400,
+            f"the query has about {shape.patterns} triple patterns: "
+            f"MAX_TRIPLE_PATTERNS is {limits.max_patterns}",
+        )
+    if shape.update:
+        raise QueryError(403, READ_ONLY_UPDATE)
+    federation.check_services(
+        shape.services,
+        limits.allow,
+        limits.service_max,
+        own_endpoints,
+        resolve,
+        count=shape.service_count,
+    )
+    return shape
+
+
+READ_ONLY_UPDATE = (
+    "this is a SPARQL Update, sent as a query: the endpoint is read-only and runs queries only"
+)
+
+
+# --- remote failures ----------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def os_error(query: str, exc: OSError) -> QueryError:
+    """The error for an OSError out of the engine: pyoxigraph's error for a failed SERVICE
+    call when the query has one (502, a short message without the remote body), else 500."""
+    try:
+        remote = bool(inspect(query).services)
+    except QueryError:
+        remote = False
+    if not remote:
+        return QueryError(500, f"{type(exc).__name__}: {exc}")
+    first = str(exc).split("\n", 1)[0].split(" with payload", 1)[0]
+    message = _CONTROL.sub(" ", first)[:200] or type(exc).__name__
+    return QueryError(502, f"a SERVICE endpoint failed: {message}")
