@@ -135,3 +135,61 @@ def test_result_cache_is_bounded_in_entries_and_bytes() -> None:
     assert cache.get("big") is None
     cache.put("a", Outcome(body=b"v" * 10))  # replacing an entry frees its old size
     assert cache.size == 10 + 80 + 60
+
+
+def test_a_memory_limit_too_low_to_start_says_so(tmp_path: Path) -> None:
+    """WORKER_MEMORY_MB below what opening the store takes: the workers cannot start, and
+    the reason (the memory limit) reaches the client and /health, as 503."""
+    from poagraph.errors import WorkerUnavailable
+    from poagraph.web.query.executor import Executor
+    from poagraph.web.query.results import Job
+
+    executor = Executor(str(conformance_store(tmp_path / "store")), size=1, memory_mb=64)
+    try:
+        problem = executor.wait_ready(timeout_s=30)
+        assert problem is not None and "more memory than allowed (64 MB)" in problem
+        with pytest.raises(WorkerUnavailable, match="more memory than allowed"):
+            executor.run(Job(query="ASK {}"), timeout_s=10)
+    finally:
+        executor.close()
+
+
+def test_a_job_that_runs_long_is_reniced_and_its_worker_retired(tmp_path: Path) -> None:
+    """A slow job's worker yields the CPU (nice +10) and is replaced after the job, since an
+    unprivileged process cannot lower its nice value again."""
+    import os
+    import threading
+
+    from poagraph.web.query.executor import NICE, Executor
+    from poagraph.web.query.results import Job
+
+    executor = Executor(str(conformance_store(tmp_path / "store")), size=1)
+    # 20 million solutions to count: about 2 s, past RENICE_AFTER_S, far below the limit
+    values = [" ".join(str(i) for i in range(n)) for n in (100, 200, 1000)]
+    patterns = " ".join(f"VALUES ?x{i} {{ {v} }}" for i, v in enumerate(values))
+    slow = f"SELECT (COUNT(*) AS ?n) WHERE {{ {patterns} }}"
+    try:
+        assert executor.wait_ready(timeout_s=30) is None
+        (first,) = executor._workers
+        pid = first.process.pid
+        assert executor.run(Job(query="ASK {}"), 10).status == 200
+        assert os.getpriority(os.PRIO_PROCESS, pid) == 0 and executor._workers == {first}
+        results = []
+        job = threading.Thread(
+            target=lambda: results.append(executor.run(Job(query=slow, format="json"), 60))
+        )
+        job.start()
+        niceness = set()
+        while job.is_alive():  # the worker's priority while it runs the job
+            try:
+                niceness.add(os.getpriority(os.PRIO_PROCESS, pid))
+            except OSError:  # retired once the job is done
+                break
+            time.sleep(0.05)
+        job.join()
+        assert results[0].status == 200 and b"20000000" in results[0].body
+        assert niceness == {0, NICE}
+        assert pid not in {w.process.pid for w in executor._workers}
+        assert executor.load()["slow"] == 0
+    finally:
+        executor.close()

@@ -182,7 +182,13 @@ def query(
 def _print_results(results: object, fmt: str) -> None:
     out = sys.stdout.buffer
     if isinstance(results, QueryBoolean | QuerySolutions):
-        if fmt in ("csv", "json"):
+        if fmt == "csv" and isinstance(results, QuerySolutions):
+            # our writer, not pyoxigraph's: cells a spreadsheet would run are neutralised
+            from poagraph.web.query.writers import csv_rows
+
+            out.write(csv_rows([v.value for v in results.variables], results).encode())
+            out.flush()
+        elif fmt in ("csv", "json"):
             kind = QueryResultsFormat.CSV if fmt == "csv" else QueryResultsFormat.JSON
             out.write(results.serialize(format=kind))
             out.flush()

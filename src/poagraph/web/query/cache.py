@@ -7,20 +7,22 @@ hence the Host). /sparql and the pages' queries share it; /sparql's ETag is the 
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 from collections import OrderedDict
 from typing import Any
 
-from poagraph.web.query.results import Job, Outcome, uses_keyword
-
-#: Queries whose answer may change between runs are never cached.
-_VOLATILE = re.compile(r"\b(RAND|NOW|UUID|STRUUID|BNODE)\s*\(|\bSERVICE\b", re.IGNORECASE)
+from poagraph.errors import QueryError
+from poagraph.web.query import guard
+from poagraph.web.query.results import Job, Outcome
 
 
 def cacheable(query: str) -> bool:
-    """False for queries whose answer may change between runs (RAND(), NOW(), SERVICE...)."""
-    return not uses_keyword(query, _VOLATILE)
+    """False for queries whose answer may change between runs (RAND(), NOW(), SERVICE...),
+    read from the query's tokens (web/query/guard.py), and for text that cannot be read."""
+    try:
+        return not guard.inspect(query).volatile
+    except QueryError:
+        return False
 
 
 def job_key(job: Job, version: str) -> str:

@@ -1,48 +1,73 @@
-"""Cancellable query execution: a small pool of worker processes, each with its own store.
+"""Cancellable query execution: a pool of worker processes, each with its own store.
 
 pyoxigraph cannot interrupt a running query, so queries never run in the web process. Each
 web process keeps ``EXECUTORS`` worker processes; a worker opens the store read-only (or
-copies it into memory, ``IN_MEMORY``) once, then answers jobs from a pipe with serialized
-bytes. A request checks out an idle worker, sends the job and waits at most the time limit:
-past it, the worker is killed (SIGKILL: the only way to stop Rust code mid-query), a fresh
-one is started in the background, and the client gets 503. Other requests use the other
-workers meanwhile, so one runaway query never blocks the service.
+copies it into memory, ``IN_MEMORY``) once, under a memory limit (``WORKER_MEMORY_MB``),
+then answers jobs from a socket with serialized bytes. A request checks out an idle worker,
+sends the job and waits at most the time limit: past it, the worker is killed (SIGKILL: the
+only way to stop Rust code mid-query), a fresh one is started in the background, and the
+client gets 503. A worker that dies under a query (its memory limit, a crash) is replaced
+the same way, and the client gets 503 too.
+
+Slow queries cannot starve the cheap ones: a job still running after ``RENICE_AFTER_S`` has
+its worker reniced (``NICE``), so workers answering fresh queries get the CPU first, and
+that worker is retired after the job (an unprivileged process cannot lower its nice value
+again). While every worker is busy, the pool grows for the waiting requests and keeps one
+spare idle worker while slow jobs run, up to ``EXTRA_WORKERS`` more than ``EXECUTORS``. A
+worker killed or retired is replaced one for one (the next wave of slow queries finds the
+pool grown); workers over ``EXECUTORS`` are retired as they come back idle and unneeded.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from poagraph.errors import QueryTimeout, WorkerUnavailable
 from poagraph.web.query.results import Job, Outcome
+from poagraph.web.query.worker import OUT_OF_MEMORY
 
 log = logging.getLogger(__name__)
+
+#: a job running longer than this is a slow one: its worker yields the CPU to fresh ones
+RENICE_AFTER_S = 0.5
+NICE = 10
+#: how many workers the pool may add to EXECUTORS while every worker is busy
+EXTRA_WORKERS = 8
 
 
 @dataclass(eq=False)
 class _Worker:
     process: subprocess.Popen
     conn: Connection
+    reniced: bool = False
 
 
 class Executor:
     """A pool of query worker processes with a per-query time limit."""
 
-    def __init__(self, store_path: str, in_memory: bool = True, size: int = 2):
+    def __init__(self, store_path: str, in_memory: bool = True, size: int = 2, memory_mb: int = 0):
         self.store_path = store_path
         self.in_memory = in_memory
         self.size = max(1, int(size))
         #: when every worker is busy (slow queries), the pool grows up to this many
-        self.max_size = 2 * self.size
+        self.max_size = self.size + EXTRA_WORKERS
+        #: the memory limit of each worker (0: none)
+        self.memory_mb = int(memory_mb)
         self._pending = 0
+        self._busy = 0
+        self._slow = 0
+        self._waiting = 0
         self._last_attempt = 0.0
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
@@ -52,6 +77,8 @@ class Executor:
         self._closed = False
         #: the content fingerprint of the store, as the first worker to start reports it
         self.fingerprint: str | None = None
+        #: the number of quads in the store, as the first worker to start reports it
+        self.triples: int | None = None
 
     # -- pool management ---------------------------------------------------------------------
 
@@ -103,6 +130,7 @@ class Executor:
             str(child.fileno()),
             self.store_path,
             "1" if self.in_memory else "0",
+            str(self.memory_mb),
         ]
         process = subprocess.Popen(command, pass_fds=[child.fileno()], stdin=subprocess.DEVNULL)
         child.close()
@@ -110,7 +138,7 @@ class Executor:
         try:
             message = conn.recv()
         except (EOFError, OSError):
-            message = ("failed", f"query worker exited with code {process.wait()}")
+            message = ("failed", self._exit_reason(process, "query worker"))
         if message[0] != "ready":
             process.kill()
             process.wait()
@@ -118,16 +146,107 @@ class Executor:
             raise RuntimeError(message[1])
         if self.fingerprint is None:
             self.fingerprint = message[2]
+            self.triples = message[3]
         return _Worker(process, conn)
 
-    def _discard(self, worker: _Worker, replace: bool = True) -> None:
+    def _exit_reason(self, process: subprocess.Popen, what: str) -> str:
+        """Why a worker process ended, for the client and the log."""
+        try:
+            code = process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return f"the {what} stopped answering"
+        if self.memory_mb and code in (OUT_OF_MEMORY, -signal.SIGABRT):
+            # Rust aborts when an allocation fails; Python raises MemoryError (we exit)
+            return f"the {what} needed more memory than allowed ({self.memory_mb} MB)"
+        if code < 0:
+            return f"the {what} died ({signal.Signals(-code).name})"
+        return f"the {what} died (exit code {code})"
+
+    def _discard(self, worker: _Worker, keep: bool = True) -> None:
+        """Kill a worker; start a fresh one to keep the pool as large as it is (`keep`: a
+        pool grown by slow queries stays ready for the next ones), or at least EXECUTORS."""
         with self._lock:
+            before = len(self._workers) + self._pending
             self._workers.discard(worker)
         worker.process.kill()
         worker.conn.close()
         threading.Thread(target=worker.process.wait, daemon=True).start()
-        if replace:
+        self._spawn_async(limit=max(self.size, before) if keep else self.size)
+
+    def _heal(self) -> None:
+        """Replace workers lost while starting (killed, crashed) when others are up, at most
+        once a second (the pool without any worker retries on requests, every 5 s)."""
+        with self._lock:
+            short = self._workers and len(self._workers) + self._pending < self.size
+            due = time.monotonic() - self._last_attempt > 1
+        if short and due:
             self._spawn_async(limit=self.size)
+
+    def _grow(self) -> None:
+        """Start workers for the requests waiting, and one spare while slow jobs run."""
+        with self._lock:
+            wanted = self._waiting + (1 if self._slow else 0)
+            missing = wanted - self._idle.qsize() - self._pending
+            room = self.max_size - len(self._workers) - self._pending
+            count = min(missing, room)
+        for _ in range(count):
+            self._spawn_async(limit=self.max_size)
+
+    def _checkin(self, worker: _Worker) -> None:
+        """Back to the idle workers, or retired: reniced, or over EXECUTORS and not needed."""
+        with self._lock:
+            wanted = self._waiting + (1 if self._slow else 0)
+            # workers still starting do not count: the next request must not wait for one
+            spare = self._idle.qsize() + 1 - wanted
+            surplus = len(self._workers) > self.size and spare > 0
+        if worker.reniced or surplus:
+            self._discard(worker, keep=not surplus)
+            self._grow()
+        else:
+            self._idle.put(worker)
+
+    def _renice(self, worker: _Worker) -> None:
+        """Lower the CPU priority of every thread of a worker running a slow job."""
+        pid = worker.process.pid
+        try:
+            threads = [int(tid) for tid in os.listdir(f"/proc/{pid}/task")]
+        except OSError:  # no /proc (not Linux), or the process is gone
+            threads = [pid]
+        for tid in threads:
+            try:
+                os.setpriority(os.PRIO_PROCESS, tid, NICE)
+            except OSError:
+                continue
+        worker.reniced = True
+
+    def load(self) -> dict[str, int]:
+        """The pool now: configured size and cap, workers busy, idle, starting, and the
+        requests waiting for one (for /health; needs no worker)."""
+        with self._lock:
+            return {
+                "size": self.size,
+                "max": self.max_size,
+                "alive": len(self._workers),
+                "busy": self._busy,
+                "slow": self._slow,
+                "idle": self._idle.qsize(),
+                "starting": self._pending,
+                "waiting": self._waiting,
+            }
+
+    def wait_ready(self, timeout_s: float) -> str | None:
+        """Start the pool and wait at most `timeout_s` for a worker to be up: None when one
+        is, else why not (the last failure to start, or still starting)."""
+        self.start()
+        self._heal()
+        deadline = time.monotonic() + timeout_s
+        while not self._workers:
+            if self._last_failure and not self._pending:
+                return f"the store cannot be queried: {self._last_failure}"
+            if time.monotonic() >= deadline:
+                return "no query worker has started yet"
+            time.sleep(0.05)
+        return None
 
     def close(self) -> None:
         """Stop every worker (at exit). Workers also exit by themselves when we are gone."""
@@ -140,29 +259,58 @@ class Executor:
                 if worker.process.poll() is None:
                     worker.process.kill()
             except (ProcessLookupError, SystemExit, KeyboardInterrupt):
-                # gunicorn's quit handler may fire during shutdown: the rest still exit alone
+                # the server's quit handler may fire during shutdown: the rest still exit alone
                 continue
 
     # -- running queries -----------------------------------------------------------------------
 
+    @contextmanager
+    def _counting(self, name: str):
+        with self._lock:
+            setattr(self, name, getattr(self, name) + 1)
+        try:
+            yield
+        finally:
+            with self._lock:
+                setattr(self, name, getattr(self, name) - 1)
+
     def run(self, job: Job, timeout_s: float) -> Outcome:
         """Run `job` within `timeout_s` seconds (waiting for a free worker included)."""
         self.start()
+        self._heal()
         deadline = time.monotonic() + timeout_s
-        worker = self._checkout(deadline)
-        try:
-            worker.conn.send(job)
-            remaining = deadline - time.monotonic()
-            if not worker.conn.poll(max(0.0, remaining)):
+        with self._counting("_waiting"):
+            worker = self._checkout(deadline)
+        with self._counting("_busy"):
+            try:
+                worker.conn.send(job)
+                if not self._wait(worker, deadline):
+                    self._discard(worker)
+                    raise QueryTimeout(f"the query ran longer than {timeout_s:g} s and was stopped")
+                outcome = worker.conn.recv()
+            except (EOFError, OSError) as exc:
+                # the worker died under the query (memory limit, crash): replace it, 503
+                reason = self._exit_reason(worker.process, "query worker")
                 self._discard(worker)
-                raise QueryTimeout(f"the query ran longer than {timeout_s:g} s and was stopped")
-            outcome = worker.conn.recv()
-        except (EOFError, OSError, BrokenPipeError) as exc:
-            # the worker died under the query (crash, out of memory): replace it, report 503
-            self._discard(worker)
-            raise WorkerUnavailable(f"the query worker died: {exc or 'no reply'}") from exc
-        self._idle.put(worker)
+                raise WorkerUnavailable(reason) from exc
+            finally:
+                if worker.reniced:
+                    with self._lock:
+                        self._slow -= 1
+        self._checkin(worker)
         return outcome
+
+    def _wait(self, worker: _Worker, deadline: float) -> bool:
+        """Wait for the worker's answer until `deadline`; renice it once the job is slow."""
+        if worker.conn.poll(max(0.0, min(deadline - time.monotonic(), RENICE_AFTER_S))):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        self._renice(worker)
+        with self._lock:
+            self._slow += 1
+        self._grow()  # a spare worker for the next request, while this one runs
+        return worker.conn.poll(max(0.0, deadline - time.monotonic()))
 
     def _checkout(self, deadline: float) -> _Worker:
         while True:
@@ -174,7 +322,7 @@ class Executor:
                 raise WorkerUnavailable(f"the store cannot be queried: {self._last_failure}")
             try:
                 # wake up now and then to notice a failed start instead of waiting it out
-                worker = self._idle.get(timeout=max(0.0, min(remaining, 0.25)))
+                worker = self._idle.get(timeout=max(0.0, min(remaining, 0.1)))
             except queue.Empty:
                 if time.monotonic() >= deadline:
                     # no worker to run it: unavailable (503, retry), not a slow query
@@ -182,8 +330,7 @@ class Executor:
                         "every query worker stayed busy for the whole time limit"
                     ) from None
                 if self._workers:
-                    # every worker is busy (slow queries): grow the pool, up to max_size
-                    self._spawn_async(limit=self.max_size)
+                    self._grow()  # every worker is busy (slow queries): grow the pool
                 continue
             if worker.process.poll() is None:
                 return worker

@@ -1,4 +1,5 @@
-"""Run one SPARQL query on a store and serialize its result, capped at a row limit.
+"""Run one SPARQL query on a store and serialize its result, capped at a row limit and a
+byte limit (a cut result is a whole document, flagged as truncated).
 
 This runs inside a query worker process (see worker.py): it gets plain data in and gives
 bytes out, so the web process never touches the store and a runaway query can be killed.
@@ -6,25 +7,17 @@ bytes out, so the web process never touches the store and a runaway query can be
 
 from __future__ import annotations
 
-import csv
 import io
-import json
-import re
 from dataclasses import dataclass, field
-from itertools import islice
-from xml.sax.saxutils import escape, quoteattr
 
 from pyoxigraph import (
-    BlankNode,
     DefaultGraph,
-    Literal,
     NamedNode,
     Quad,
     QueryBoolean,
     QuerySolutions,
     RdfFormat,
     Store,
-    Triple,
     Variable,
     serialize,
 )
@@ -34,10 +27,9 @@ from poagraph.errors import QueryError
 from poagraph.web import formats
 from poagraph.web.formats import Format
 from poagraph.web.negotiation import NotAcceptable, pick
-
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-SRX_NS = "http://www.w3.org/2005/sparql-results#"
+from poagraph.web.query import guard
+from poagraph.web.query.guard import READ_ONLY_UPDATE
+from poagraph.web.query.writers import boolean, write_solutions
 
 
 @dataclass(frozen=True)
@@ -54,6 +46,8 @@ class Job:
     bindings: tuple[tuple[str, str], ...] = ()
     #: relative IRIs in the query resolve against this (the endpoint URL, as Oxigraph does)
     base_iri: str | None = None
+    #: the byte cap of the serialized result (MAX_RESULT_BYTES)
+    max_bytes: int = 16 * 1024 * 1024
 
 
 @dataclass
@@ -68,46 +62,21 @@ class Outcome:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-_STRINGS_AND_IRIS = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*'"
-    r"|<[^<>\s{}|^`\"]*>"
-    r"|#[^\n]*",
-)
-_FROM = re.compile(r"\bFROM\b", re.IGNORECASE)
-
-
-READ_ONLY_UPDATE = (
-    "this is a SPARQL Update, sent as a query: the endpoint is read-only and runs queries only"
-)
-
-
 def is_update(text: str) -> bool:
-    """True when `text` is a SPARQL Update request with at least one operation.
-
-    pyoxigraph can only parse an update by running it, so rdflib's parser (no execution,
-    hence no LOAD fetching anything) decides; it runs only for text that failed as a query.
-    """
-    from pyparsing import ParseException
-    from rdflib.plugins.sparql.parser import parseUpdate
-
+    """True when `text` is SPARQL Update text: its first keyword after the prologue (read
+    from its tokens: no parser, no recursion, so no nesting depth can break it)."""
     try:
-        parsed = parseUpdate(text)
-    except ParseException:  # not an update either: the query's syntax error stands
+        return guard.inspect(text).update
+    except QueryError:  # a string never closed: the query's syntax error stands
         return False
-    return "request" in parsed  # ParseResults: a named result, not a token
 
 
 def has_dataset_clause(query: str) -> bool:
     """True when the query names its own dataset (FROM / FROM NAMED), outside strings."""
-    return bool(_FROM.search(_STRINGS_AND_IRIS.sub(" ", query)))
-
-
-def uses_keyword(query: str, pattern: re.Pattern) -> bool:
-    """True when `pattern` matches the query text outside strings, IRIs and comments."""
-    return bool(pattern.search(_STRINGS_AND_IRIS.sub(" ", query)))
+    try:
+        return guard.inspect(query).dataset
+    except QueryError:  # not readable: the engine reports the syntax error
+        return False
 
 
 def execute(store: Store, job: Job) -> Outcome:
@@ -127,34 +96,55 @@ def execute(store: Store, job: Job) -> Outcome:
     result = _query(store, job, kwargs)
     if isinstance(result, QueryBoolean):
         fmt = _negotiate(job, formats.RESULTS, formats.RESULT_ALIASES)
-        return Outcome(content_type=fmt.content_type, body=_boolean(bool(result), fmt))
+        body = boolean(bool(result), fmt.media_type)
+        return Outcome(content_type=fmt.content_type, body=body)
     if isinstance(result, QuerySolutions):
         return _solutions(store, job, kwargs, result)
-    fmt = _negotiate(job, formats.GRAPHS, formats.GRAPH_ALIASES)
-    triples = list(islice(result, job.max_rows + 1))
-    truncated = len(triples) > job.max_rows
-    triples = triples[: job.max_rows]
-    if fmt.rdf.supports_datasets:
-        triples = [Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples]
-    prefixes = iris.PREFIXES if fmt.rdf in (RdfFormat.TURTLE, RdfFormat.TRIG) else None
-    body = serialize(triples, format=fmt.rdf, prefixes=prefixes)
-    return Outcome(content_type=fmt.content_type, body=body, truncated=truncated)
+    return _graph(job, result)
 
 
 def _solutions(store: Store, job: Job, kwargs: dict, result: QuerySolutions) -> Outcome:
     fmt = _negotiate(job, formats.RESULTS, formats.RESULT_ALIASES)
-    # Fast path: pyoxigraph serializes in Rust into a sink too small to hold more than
-    # max_rows rows; only results that overflow it are re-run and cut row by row below.
-    sink = _BoundedSink(_MIN_ROW_BYTES[fmt.media_type] * job.max_rows)
-    try:
-        result.serialize(sink, fmt.results)
-        return Outcome(content_type=fmt.content_type, body=sink.getvalue())
-    except _Overflow:
-        result = _query(store, job, kwargs)
+    if fmt.media_type in _MIN_ROW_BYTES:
+        # Fast path: pyoxigraph serializes in Rust into a sink too small to hold more than
+        # max_rows rows or max_bytes; only results that overflow it are re-run and cut row
+        # by row below. CSV and TSV always take the row writers (spreadsheet-safe cells).
+        limit = min(_MIN_ROW_BYTES[fmt.media_type] * job.max_rows, job.max_bytes)
+        sink = _BoundedSink(limit)
+        try:
+            result.serialize(sink, fmt.results)
+            return Outcome(content_type=fmt.content_type, body=sink.getvalue())
+        except _Overflow:
+            del sink
+            result = _query(store, job, kwargs)
     variables = [v.value for v in result.variables]
-    rows = list(islice(result, job.max_rows + 1))
-    truncated = len(rows) > job.max_rows
-    body = _WRITERS[fmt.media_type](variables, rows[: job.max_rows], truncated)
+    body, truncated = write_solutions(
+        fmt.media_type, variables, result, job.max_rows, job.max_bytes
+    )
+    return Outcome(content_type=fmt.content_type, body=body, truncated=truncated)
+
+
+def _graph(job: Job, result) -> Outcome:
+    """CONSTRUCT / DESCRIBE: the first triples within max_rows and max_bytes."""
+    fmt = _negotiate(job, formats.GRAPHS, formats.GRAPH_ALIASES)
+    triples: list = []
+    size = 0
+    truncated = False
+    for triple in result:
+        # the terms' characters plus N-Triples punctuation: about the size in any format
+        size += 8 + sum(len(getattr(term, "value", "")) for term in triple)
+        if len(triples) >= job.max_rows or size > job.max_bytes:
+            truncated = True
+            break
+        triples.append(triple)
+    if fmt.rdf.supports_datasets:
+        triples = [Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples]
+    prefixes = iris.PREFIXES if fmt.rdf in (RdfFormat.TURTLE, RdfFormat.TRIG) else None
+    body = serialize(triples, format=fmt.rdf, prefixes=prefixes)
+    while len(body) > job.max_bytes and triples:  # wordier than the estimate: keep fewer
+        triples = triples[: len(triples) * job.max_bytes // len(body) * 9 // 10]
+        truncated = True
+        body = serialize(triples, format=fmt.rdf, prefixes=prefixes)
     return Outcome(content_type=fmt.content_type, body=body, truncated=truncated)
 
 
@@ -176,13 +166,11 @@ def _query(store: Store, job: Job, kwargs: dict):
         raise QueryError(400, str(exc)) from exc
 
 
-#: The fewest bytes one result row takes in each format ({}, <result/>, CRLF, LF): a body
-#: shorter than max_rows times this cannot hold more than max_rows rows.
+#: The fewest bytes one result row takes in JSON and XML ({}, <result/>): a body shorter
+#: than max_rows times this cannot hold more than max_rows rows.
 _MIN_ROW_BYTES = {
     "application/sparql-results+json": 3,
     "application/sparql-results+xml": 9,
-    "text/csv": 2,
-    "text/tab-separated-values": 1,
 }
 
 
@@ -218,128 +206,3 @@ def _negotiate(job: Job, offered: tuple[Format, ...], aliases: dict[str, str]) -
         return pick(job.accept, job.format, offered, aliases)
     except NotAcceptable as exc:
         raise QueryError(406, str(exc)) from exc
-
-
-# --- SELECT / ASK serializations (W3C SPARQL 1.1 result formats) -----------------------------
-
-
-def _json_term(term) -> dict:
-    if isinstance(term, NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, Triple):
-        return {
-            "type": "triple",
-            "value": {
-                "subject": _json_term(term.subject),
-                "predicate": _json_term(term.predicate),
-                "object": _json_term(term.object),
-            },
-        }
-    raise TypeError(f"unexpected term {term!r}")
-
-
-def _xml_term(term) -> str:
-    if isinstance(term, NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
-    if isinstance(term, BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
-    if isinstance(term, Literal):
-        if term.language:
-            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
-        if term.datatype.value != XSD_STRING:
-            dt = quoteattr(term.datatype.value)
-            return f"<literal datatype={dt}>{escape(term.value)}</literal>"
-        return f"<literal>{escape(term.value)}</literal>"
-    if isinstance(term, Triple):
-        return (
-            f"<triple><subject>{_xml_term(term.subject)}</subject>"
-            f"<predicate>{_xml_term(term.predicate)}</predicate>"
-            f"<object>{_xml_term(term.object)}</object></triple>"
-        )
-    raise TypeError(f"unexpected term {term!r}")
-
-
-def _csv_term(term) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, NamedNode | Literal):
-        return term.value
-    return str(term)
-
-
-def _json_solutions(variables: list[str], rows: list, truncated: bool) -> bytes:
-    bindings = [
-        {var: _json_term(row[i]) for i, var in enumerate(variables) if row[i] is not None}
-        for row in rows
-    ]
-    doc: dict = {"head": {"vars": variables}, "results": {"bindings": bindings}}
-    if truncated:
-        doc["truncated"] = True
-    return json.dumps(doc, ensure_ascii=False).encode()
-
-
-def _xml_solutions(variables: list[str], rows: list, truncated: bool) -> bytes:
-    parts = ['<?xml version="1.0"?>\n<sparql xmlns="', SRX_NS, '">\n<head>']
-    parts += [f"<variable name={quoteattr(v)}/>" for v in variables]
-    if truncated:
-        parts.append('<link href="urn:poagraph:truncated"/>')
-    parts.append("</head>\n<results>\n")
-    for row in rows:
-        parts.append("<result>")
-        for i, var in enumerate(variables):
-            if row[i] is not None:
-                parts.append(f"<binding name={quoteattr(var)}>{_xml_term(row[i])}</binding>")
-        parts.append("</result>\n")
-    parts.append("</results>\n</sparql>\n")
-    return "".join(parts).encode()
-
-
-def _csv_solutions(variables: list[str], rows: list, truncated: bool) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(variables)
-    for row in rows:
-        writer.writerow([_csv_term(row[i]) for i in range(len(variables))])
-    return buf.getvalue().encode()
-
-
-def _tsv_solutions(variables: list[str], rows: list, truncated: bool) -> bytes:
-    """Terms in their N-Triples form."""
-    lines = ["\t".join(f"?{v}" for v in variables)]
-    for row in rows:
-        lines.append(
-            "\t".join("" if row[i] is None else str(row[i]) for i in range(len(variables)))
-        )
-    return ("\n".join(lines) + "\n").encode()
-
-
-#: The row-by-row writers, for results cut at the row cap (media type -> writer).
-_WRITERS = {
-    "application/sparql-results+json": _json_solutions,
-    "application/sparql-results+xml": _xml_solutions,
-    "text/csv": _csv_solutions,
-    "text/tab-separated-values": _tsv_solutions,
-}
-
-
-def _boolean(value: bool, fmt: Format) -> bytes:
-    word = "true" if value else "false"
-    if fmt.media_type == "application/sparql-results+json":
-        return json.dumps({"head": {}, "boolean": value}).encode()
-    if fmt.media_type == "application/sparql-results+xml":
-        return (
-            f'<?xml version="1.0"?>\n<sparql xmlns="{SRX_NS}">\n<head/>\n'
-            f"<boolean>{word}</boolean>\n</sparql>\n"
-        ).encode()
-    return f"{word}\n".encode()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +38,19 @@ class QueryService:
     file_version: str
     timeout_s: float
     max_rows: int
+    #: the byte cap of one serialized result (MAX_RESULT_BYTES)
+    max_bytes: int = 16 * 1024 * 1024
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> QueryService:
         """The service for the configuration keys of poagraph.web (workers start on first use)."""
         return cls(
-            executor=Executor(config["STORE"], bool(config["IN_MEMORY"]), int(config["EXECUTORS"])),
+            executor=Executor(
+                config["STORE"],
+                bool(config["IN_MEMORY"]),
+                int(config["EXECUTORS"]),
+                memory_mb=int(config["WORKER_MEMORY_MB"]),
+            ),
             cache=ResultCache(
                 int(config["CACHE_ENTRIES"]),
                 int(config["CACHE_MAX_BYTES"]),
@@ -52,6 +59,7 @@ class QueryService:
             file_version=store_version(config["STORE"]),
             timeout_s=float(config["QUERY_TIMEOUT_S"]),
             max_rows=int(config["MAX_ROWS"]),
+            max_bytes=int(config["MAX_RESULT_BYTES"]),
         )
 
     @property
@@ -75,7 +83,7 @@ class QueryService:
             if hit is not None:
                 return hit
         limit = self.timeout_s if timeout_s is None else min(timeout_s, self.timeout_s)
-        outcome = self.executor.run(job, limit)
+        outcome = self.executor.run(replace(job, max_bytes=self.max_bytes), limit)
         if outcome.status != 200:
             raise QueryError(outcome.status, outcome.message)
         if cache:

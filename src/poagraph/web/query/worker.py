@@ -1,13 +1,19 @@
-"""A query worker process: `python -m poagraph.web.query.worker FD STORE IN_MEMORY`.
+"""A query worker process: `python -m poagraph.web.query.worker FD STORE IN_MEMORY MB`.
 
-Started by executor.py with one end of a socket pair as FD. Opens the store once, then
-answers pickled Jobs with pickled Outcomes until the socket closes. A plain subprocess
-(not multiprocessing) so the parent's __main__ is never re-imported.
+Started by executor.py with one end of a socket pair as FD. Limits its own memory to MB
+(RLIMIT_DATA: the heap and private mappings, which the in-memory store copy, query
+evaluation and thread stacks count against, while RocksDB's and the allocator's address
+space reservations do not), opens the store once, then answers pickled Jobs with pickled
+Outcomes until the socket closes. A query over the limit ends the process (Rust aborts on a
+failed allocation; a MemoryError exits with OUT_OF_MEMORY): the parent answers 503 and starts
+a fresh worker. A plain subprocess (not multiprocessing) so the parent's __main__ is never
+re-imported.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import sys
 import threading
@@ -16,7 +22,18 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from poagraph.errors import QueryError
+from poagraph.web.query import guard
 from poagraph.web.query.results import Outcome, execute
+
+#: the exit code of a worker whose query raised MemoryError
+OUT_OF_MEMORY = 3
+
+
+def limit_memory(megabytes: int) -> None:
+    """Cap this process's data segment (heap and private mappings) at `megabytes` (0: none)."""
+    if megabytes > 0:
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
 def open_store(path: str, in_memory: bool):
@@ -53,7 +70,7 @@ def serve(conn: Connection, store_path: str, in_memory: bool) -> None:
         return
     from poagraph.store import fingerprint
 
-    conn.send(("ready", os.getpid(), fingerprint(store)))
+    conn.send(("ready", os.getpid(), fingerprint(store), len(store)))
     while True:
         try:
             job = conn.recv()
@@ -61,8 +78,13 @@ def serve(conn: Connection, store_path: str, in_memory: bool) -> None:
             return
         try:
             outcome = execute(store, job)
+        except MemoryError:  # over the memory limit: the parent answers 503, starts another
+            os._exit(OUT_OF_MEMORY)
         except QueryError as exc:
             outcome = Outcome(status=exc.status, message=str(exc))
+        except OSError as exc:  # a failed SERVICE call (502, no remote text) or the store
+            error = guard.os_error(job.query, exc)
+            outcome = Outcome(status=error.status, message=str(error))
         except Exception as exc:  # a store or engine failure: the parent logs it as 500
             outcome = Outcome(status=500, message=f"{type(exc).__name__}: {exc}")
         conn.send(outcome)
@@ -71,5 +93,6 @@ def serve(conn: Connection, store_path: str, in_memory: bool) -> None:
 if __name__ == "__main__":
     # Ctrl-C in a terminal reaches the whole process group: the web process shuts us down
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    fd, store_path, in_memory = sys.argv[1:4]
+    fd, store_path, in_memory, megabytes = sys.argv[1:5]
+    limit_memory(int(megabytes))
     serve(Connection(int(fd)), store_path, in_memory == "1")
