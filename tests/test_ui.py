@@ -355,7 +355,7 @@ def test_every_example_tab_runs_on_the_endpoint(built_client, example):
     text = example.read_text(encoding="utf-8")
     code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     if re.search(r"\bSERVICE\b", code, re.I):
-        pytest.skip("federated: needs the other endpoint online")
+        pytest.skip("federated: tests/test_federation.py runs it against a local server")
     response = built_client.post(
         "/sparql",
         data={"query": text},

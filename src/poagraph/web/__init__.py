@@ -15,14 +15,32 @@ parsed as JSON when they parse, e.g. ``POAGRAPH_IN_MEMORY=false``; then the ``co
     it, never raise it. A query over the limit is killed and the client gets 503.
 ``MAX_ROWS``
     Result-row cap for SELECT (solutions) and CONSTRUCT/DESCRIBE (triples), default 10000.
-    Cut results carry ``X-Poagraph-Truncated: true`` (and ``"truncated": true`` in JSON).
+    Cut results carry ``X-Poagraph-Truncated: true`` (and, in SPARQL JSON and XML, a head
+    link to ``urn:poagraph:truncated``).
 ``MAX_BODY_BYTES``
     Largest accepted request body (default 1 MiB); larger gets 413.
 ``CORS``
     Send ``Access-Control-Allow-Origin: *`` on reads (default True; never with credentials).
-``FEDERATION``
-    Let queries call other endpoints with SERVICE (default True). Set False on a public
-    deployment that must not make outbound requests; SERVICE queries then get 403.
+``FEDERATION_ALLOW``
+    The SERVICE endpoints queries may call, as a list of IRIs (default empty: SERVICE is
+    refused with 403 naming the endpoint). Loopback and private addresses are called only
+    when listed literally. ``SERVICE_MAX`` (default 4): SERVICE clauses per query.
+``MAX_QUERY_BYTES``, ``MAX_QUERY_DEPTH``, ``MAX_TRIPLE_PATTERNS``
+    Limits checked on the query's tokens before the engine sees it (defaults 256 KiB,
+    nesting depth 64, 1000 triple patterns); over one: 400 naming the limit.
+``MAX_RESULT_BYTES``
+    Byte cap of one serialized result (default 16 MiB), besides ``MAX_ROWS``: a cut result is
+    flagged as truncated the same way.
+``WORKER_MEMORY_MB``
+    Memory limit of each query worker process (default 2048): a query that needs more fails
+    (503) without taking the machine.
+``BASE_URL``
+    The public base URL of the site (e.g. ``https://poagraph.example.org``) for every absolute
+    URL the server writes (VoID, the service description, redirects). The Host header is not
+    trusted; without BASE_URL, ``poagraph serve`` uses the address it listens on, and an app
+    created without it (tests) ``http://localhost`` (web/urls.py).
+``MAX_SEARCH_CHARS``
+    Longest accepted /search text (default 200); longer gets 400.
 ``EXECUTORS``
     Query worker processes per web process (default 2): a runaway query holds one of them
     while the others keep answering.
@@ -37,7 +55,7 @@ negotiation.py (Accept and q-values), render.py (the negotiated response of ever
 store.py (the app's query service: ``get_service()``), the blueprints sparql.py (/sparql),
 resources.py (/id, /graph) and ui.py (the other pages); pages/ holds what the pages show
 and their queries, query/ runs queries in worker processes (no Flask there), server.py
-runs the app under gunicorn.
+runs the app under granian, urls.py writes its absolute URLs.
 
 Flask is imported inside the functions below, not at the top: the query worker processes
 import poagraph.web.query.*, which loads this package first, and must not load Flask.
@@ -60,7 +78,15 @@ DEFAULTS: dict[str, Any] = {
     "MAX_ROWS": 10_000,
     "MAX_BODY_BYTES": 1024 * 1024,
     "CORS": True,
-    "FEDERATION": True,
+    "FEDERATION_ALLOW": [],
+    "SERVICE_MAX": 4,
+    "MAX_QUERY_BYTES": 256 * 1024,
+    "MAX_QUERY_DEPTH": 64,
+    "MAX_TRIPLE_PATTERNS": 1000,
+    "MAX_RESULT_BYTES": 16 * 1024 * 1024,
+    "WORKER_MEMORY_MB": 2048,
+    "BASE_URL": None,
+    "MAX_SEARCH_CHARS": 200,
     "EXECUTORS": 2,
     "CACHE_ENTRIES": 2048,
     "CACHE_MAX_BYTES": 1024 * 1024,
@@ -91,11 +117,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     then ``config``; the query service, the error handlers and one blueprint per concern."""
     from flask import Flask
 
-    from poagraph.web import errors, resources, sparql, store, ui
+    from poagraph.web import errors, resources, sparql, store, ui, urls
 
     app = Flask(__name__)
     app.config.update(load_config(config))
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])
+    urls.init_app(app)
     store.init_app(app)
     errors.init_app(app)
     app.register_blueprint(sparql.bp)

@@ -4,12 +4,19 @@ Every error body an API client sees has the shape ``{"error": <message>, "status
 Views raise werkzeug HTTP exceptions (``abort(400, "message")``) or let the query errors of
 poagraph.errors through; this module is the one place that turns them into responses:
 
-- ``QueryError``: its status (a 5xx one is logged, and the client gets a generic message);
+- ``QueryError``: its status (a 5xx one is logged, and the client gets a generic message;
+  502, a failed SERVICE call, gets its short message);
 - ``QueryTimeout``: 503, the query ran past its time limit and was stopped;
 - ``WorkerUnavailable``: 503 with ``Retry-After``, no query worker could run it now.
+
+A 5xx message names no file system path (the store's, RocksDB's files): `without_paths`
+replaces them, and the server log keeps the whole message.
 """
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 from flask import Flask, Response, current_app, json, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -17,14 +24,30 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from poagraph.errors import QueryError, QueryTimeout, WorkerUnavailable
 from poagraph.web.negotiation import prefers_html
+from poagraph.web.query.federation import log_text
 
 #: Seconds a client should wait before asking again when no query worker could take the
 #: query (the pool retries a failed start every 5 s).
 RETRY_AFTER_S = 5
 
 
+#: An absolute file path: two segments or more, not inside a URL (after ':' or '/').
+_PATH = re.compile(r"(?<![\w/:.~%-])/(?:[^\s/:'\"<>]+/)+[^\s:'\"<>,;)]*")
+
+
+def without_paths(message: str) -> str:
+    """`message` with the store's path and any other absolute file path left out."""
+    store = str(current_app.config.get("STORE") or "")
+    if store:
+        for path in sorted({store, str(Path(store).resolve())}, key=len, reverse=True):
+            message = message.replace(path, "<store>")
+    return _PATH.sub("<path>", message)
+
+
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     """The error response for the current request, in the shape its client reads."""
+    if status >= 500:
+        message = without_paths(message)
     if prefers_html(request.headers.get("Accept")):
         body = render_template("error.html", status=status, title=_title(status), message=message)
         response = Response(body, status=status, mimetype="text/html")
@@ -47,8 +70,11 @@ def _handle_http(exc: HTTPException) -> Response:
 
 
 def _handle_query_error(exc: QueryError) -> Response:
+    if exc.status == 502:  # a SERVICE endpoint failed: its text is remote input, never raw
+        current_app.logger.warning("SERVICE call failed: %s", log_text(str(exc)))
+        return error_response(502, str(exc))
     if exc.status >= 500:
-        current_app.logger.error("query failed in the store: %s", exc)
+        current_app.logger.error("query failed in the store: %s", log_text(str(exc), 2000))
         return error_response(
             exc.status, "the store failed to answer the query; the error has been logged"
         )

@@ -7,19 +7,18 @@ GET without a query gives the Service Description (or the query page for browser
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
 from werkzeug.datastructures import MultiDict
 
 from poagraph import iris
-from poagraph.errors import QueryTimeout, WorkerUnavailable
+from poagraph.errors import QueryError, QueryTimeout, WorkerUnavailable
 from poagraph.web import formats, negotiation
-from poagraph.web.query.cache import cacheable
-from poagraph.web.query.results import Job, Outcome, uses_keyword
+from poagraph.web.query import guard
+from poagraph.web.query.results import Job, Outcome
 from poagraph.web.render import TRUNCATED
 from poagraph.web.store import get_service
+from poagraph.web.urls import external_url_for
 
 bp = Blueprint("sparql", __name__)
 
@@ -27,8 +26,6 @@ FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 READ_ONLY = "this endpoint is read-only: SPARQL Update is not accepted"
-
-_SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
 
 
 @bp.after_request
@@ -58,18 +55,20 @@ def sparql() -> Response:
         return _service_description()
     if len(queries) > 1:
         abort(400, "more than one query parameter given: send exactly one")
-    return _answer(
-        Job(
-            query=queries[0],
-            default_graphs=tuple(params.getlist("default-graph-uri")),
-            named_graphs=tuple(params.getlist("named-graph-uri")),
-            accept=request.headers.get("Accept"),
-            format=params.get("format") or None,
-            max_rows=int(current_app.config["MAX_ROWS"]),
-            base_iri=request.base_url,
-        ),
-        _timeout(params.get("timeout")),
+    job = Job(
+        query=queries[0],
+        default_graphs=tuple(params.getlist("default-graph-uri")),
+        named_graphs=tuple(params.getlist("named-graph-uri")),
+        accept=request.headers.get("Accept"),
+        format=params.get("format") or None,
+        max_rows=int(current_app.config["MAX_ROWS"]),
+        base_iri=external_url_for("sparql.sparql"),
     )
+    timeout_s = _timeout(params.get("timeout"))
+    shape = _guard(job)  # limits, updates, SERVICE policy: before anything runs
+    if shape.services:  # 406 before the engine runs (it calls SERVICE endpoints as it parses)
+        _negotiate(job, shape)
+    return _answer(job, shape, timeout_s)
 
 
 def _preflight() -> Response:
@@ -86,6 +85,12 @@ def _check_size() -> None:
         abort(413, f"the request body is larger than {limit} bytes")
     if len(request.query_string) > limit:
         abort(413, f"the query string is longer than {limit} bytes")
+    if request.method == "POST" and request.content_length is None:
+        # chunked, no length to check: read it now (werkzeug stops at MAX_CONTENT_LENGTH) and
+        # keep it for _parameters and the form parser; one byte more in the input is too many
+        body = request.get_data(cache=True)
+        if len(body) >= limit and request.environ["wsgi.input"].read(1):
+            abort(413, f"the request body is larger than {limit} bytes")
 
 
 class _Params:
@@ -139,13 +144,38 @@ def _timeout(value: str | None) -> float:
     return min(asked, limit)
 
 
-def _answer(job: Job, timeout_s: float) -> Response:
+def _guard(job: Job) -> guard.Shape:
+    """The query's shape once it passed the guard (web/query/guard.py): QueryError (400 over
+    a limit, 403 for update text or a refused SERVICE) otherwise."""
+    config = current_app.config
+    own = [request.base_url, request.host_url + "sparql", *([job.base_iri] if job.base_iri else [])]
+    if config.get("BASE_URL"):
+        own.append(str(config["BASE_URL"]).rstrip("/") + "/sparql")
+    return guard.check(job.query, guard.Limits.from_config(config), job.base_iri, own)
+
+
+def _negotiate(job: Job, shape: guard.Shape) -> None:
+    """406 now, before the query runs, when no format fits its form (as the worker decides).
+
+    Only for queries that call out: the others keep the worker's order (a syntax error is a
+    400 whatever the Accept), at no cost but local work."""
+    if shape.form in ("SELECT", "ASK"):
+        offered, aliases = formats.RESULTS, formats.RESULT_ALIASES
+    elif shape.form in ("CONSTRUCT", "DESCRIBE"):
+        offered, aliases = formats.GRAPHS, formats.GRAPH_ALIASES
+    else:  # not a query form: the engine's syntax error answers
+        return
+    try:
+        negotiation.pick(job.accept, job.format, offered, aliases)
+    except negotiation.NotAcceptable as exc:
+        raise QueryError(406, str(exc)) from exc
+
+
+def _answer(job: Job, shape: guard.Shape, timeout_s: float) -> Response:
     """Run the job (or take it from the cache), with its ETag; query errors, timeouts and
     unavailable workers go to the app's error handlers."""
     service = get_service()
-    if not current_app.config["FEDERATION"] and uses_keyword(job.query, _SERVICE):
-        abort(403, "federated queries (SERVICE) are disabled on this endpoint")
-    if not cacheable(job.query):
+    if shape.volatile:  # RAND(), NOW(), SERVICE...: may change between runs
         return _response(service.run(job, timeout_s, cache=False), None)
     key = service.key(job)
     if f'"{key}"' in request.headers.get("If-None-Match", ""):
@@ -187,7 +217,8 @@ def _service_description() -> Response:
     except negotiation.NotAcceptable as exc:
         abort(406, f"the service description: {exc}")
     prefixes = {"sd": SD, **iris.PREFIXES}
-    body = serialize(_sd_triples(request.base_url), format=chosen.rdf, prefixes=prefixes)
+    endpoint = external_url_for("sparql.sparql")  # BASE_URL, never the Host header
+    body = serialize(_sd_triples(endpoint), format=chosen.rdf, prefixes=prefixes)
     response = Response(body, content_type=chosen.content_type)
     response.headers["Vary"] = "Accept"
     return response
@@ -219,7 +250,7 @@ def _sd_triples(endpoint: str) -> list[Triple]:
             ),
         ),
     ]
-    if current_app.config["FEDERATION"]:
+    if current_app.config.get("FEDERATION_ALLOW"):
         triples.append(Triple(service, sd("feature"), sd("BasicFederatedQuery")))
     for fmt in (*formats.RESULTS, *formats.GRAPHS):
         triples.append(

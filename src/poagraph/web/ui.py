@@ -17,12 +17,12 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request, url
 from pyoxigraph import RdfFormat, parse, serialize
 
 from poagraph import __version__, iris, paths
-from poagraph.errors import QueryError, QueryTimeout, WorkerUnavailable
 from poagraph.web import errors
 from poagraph.web.formats import HTML, JSON, PAGE_RDF, TURTLE, Format
-from poagraph.web.pages import examples, listing, ontology_doc, pagedata, void
+from poagraph.web.pages import examples, listing, ontology_doc, void
 from poagraph.web.render import Twin, render
 from poagraph.web.store import get_service
+from poagraph.web.urls import external_url_for
 
 bp = Blueprint("ui", __name__)
 
@@ -90,9 +90,11 @@ def browse(name: str) -> Response:
 @bp.get("/search")
 def search() -> Response:
     """Our resources whose label, acronym or code contains every word of `q`."""
-    q = request.args.get("q", "").strip()
-    if len(q) > 200:
-        abort(400, "the search text is limited to 200 characters")
+    limit = int(current_app.config["MAX_SEARCH_CHARS"])
+    q = request.args.get("q", "")
+    if len(q) > limit:  # checked before any work on it
+        abort(400, f"the search text is limited to {limit} characters")
+    q = q.strip()
     hits = listing.search(q) if q else []
     found = {"q": q, "total": len(hits), "items": hits[:PAGE_SIZE]}
     return render(
@@ -113,7 +115,7 @@ def query_page() -> Response:
     def context() -> dict:
         return {
             "examples": found,
-            "endpoint": url_for("sparql.sparql", _external=True),
+            "endpoint": external_url_for("sparql.sparql"),
             # result tables link our IRIs to the local pages: IRI space -> local path
             "local_spaces": {
                 iris.ID: url_for("ui.home") + "id/",
@@ -155,7 +157,7 @@ def ontology() -> Response:
 @bp.get("/void")  # registered first: url_for names this one
 def void_description() -> Response:
     """The VoID description of the dataset (Turtle unless asked otherwise)."""
-    endpoint = url_for("sparql.sparql", _external=True)
+    endpoint = external_url_for("sparql.sparql")
     return render(
         [*PAGE_RDF, HTML],
         template="void.html",
@@ -179,25 +181,23 @@ def _openapi(path: str, _mtime: int) -> dict:
 
 @bp.get("/health")
 def health() -> Response:
-    """Liveness and readiness: 200 with the store's triple count, 503 when it cannot answer."""
+    """Liveness and readiness, without taking a query worker: 200 with the store's triple
+    count (as the workers reported it at start) and the pool's load (busy and idle workers,
+    requests waiting), however busy; 503 when no query worker can start."""
     service = get_service()
     body = {"version": __version__, "store_version": service.version}
     headers = {"Cache-Control": "no-store"}
-    try:
-        # a short limit and no cache: a probe must answer fast, and about the workers now
-        query = pagedata.query_text("quad-count")
-        result = service.select(query, timeout_s=5, cache=False)
-        bindings = result["results"]["bindings"]
-        triples = int(bindings[0]["n"]["value"]) if bindings and "n" in bindings[0] else 0
-        body.update(status="ok", triples=triples)
+    # waits only while the first workers start (at most 5 s), never for a free worker
+    problem = service.executor.wait_ready(timeout_s=5)
+    body["workers"] = service.executor.load()
+    if problem is None:
+        body.update(status="ok", triples=service.executor.triples)
         status = 200
-    except (QueryTimeout, WorkerUnavailable, QueryError) as exc:
-        # the probe answers in its own shape, not the error handler's
-        current_app.logger.warning("health check failed: %s", exc)
-        body.update(status="unavailable", error=str(exc))
+    else:  # the probe answers in its own shape, not the error handler's
+        current_app.logger.warning("health check failed: %s", problem)
+        body.update(status="unavailable", error=errors.without_paths(problem))
         status = 503
-        if isinstance(exc, WorkerUnavailable):
-            headers["Retry-After"] = str(errors.RETRY_AFTER_S)
+        headers["Retry-After"] = str(errors.RETRY_AFTER_S)
     response = jsonify(body)
     response.status_code = status
     response.headers.update(headers)

@@ -7,12 +7,12 @@ EU authority tables, UNBIS, ...). Built as pyoxigraph terms, serialized by pyoxi
 from __future__ import annotations
 
 import rdflib
-from flask import url_for
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
 
 from poagraph import __version__, iris
 from poagraph.web import formats
 from poagraph.web.pages import pagedata
+from poagraph.web.urls import external_url_for
 
 VOID = "http://rdfs.org/ns/void#"
 RDF_TYPE = NamedNode(iris.RDF + "type")
@@ -96,7 +96,7 @@ def triples(endpoint_url: str) -> list[Triple]:
         ]
         if graph.value.startswith(iris.GRAPH):  # each of our graphs can be downloaded
             rest = graph.value[len(iris.GRAPH) :]
-            dump = url_for("resources.graph", rest=rest, format="nt", _external=True)
+            dump = external_url_for("resources.graph", rest=rest, format="nt")
             out.append(Triple(graph, _v("dataDump"), NamedNode(dump)))
     out += _linksets()
     return out
