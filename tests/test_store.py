@@ -238,3 +238,44 @@ def test_fingerprint_depends_on_content_only(tmp_path: Path) -> None:
     assert store.fingerprint(a) != before
     store.replace_graph(a, G1, country_quads(["AFG", "BGD"], G1))
     assert store.fingerprint(a) == before
+
+
+# -- write_graphs: the single writer and its change log ---------------------------------------
+
+C1 = iris.GRAPH + "contribution/aaaaaaaaaaaa"
+C2 = iris.GRAPH + "contribution/bbbbbbbbbbbb"
+
+
+def test_write_graphs_replaces_drops_logs_and_versions(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    assert store.store_version(path) == "0"
+    first = store.write_graphs(path, {C1: country_quads(["AFG", "BGD"], G1)})
+    v1 = store.store_version(path)
+    second = store.write_graphs(path, {C2: country_quads(["HTI"], G1), C1: None})
+    v2 = store.store_version(path)
+    assert (first, second) == (1, 2)
+    assert v1 != v2 and v2.endswith("-2")
+    with store.reading(path) as db:
+        assert {g.value for g in db.named_graphs()} == {C2}
+        assert len(graph_triples(db, NamedNode(C2))) == 2
+    from poagraph import changes
+
+    assert changes.read_state(path).quads == 2
+    assert changes.changes_since(path, v2) == []
+    delta = changes.changes_since(path, v1)
+    assert [(c.seq, c.put, c.drop) for c in delta] == [(2, [C2], [C1])]
+    assert {q.graph_name.value for q in delta[0].quads()} == {C2} and len(delta[0].quads()) == 2
+    assert changes.changes_since(path, "0") is None  # another epoch: reload
+    store.write_graphs(path, {}, reload=True)
+    assert changes.changes_since(path, v2) is None  # a reload entry: reload
+
+
+def test_write_graphs_bad_input_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    store.write_graphs(path, {C1: country_quads(["AFG"], G1)})
+    version = store.store_version(path)
+    with pytest.raises(TypeError):
+        store.write_graphs(path, {C1: None, C2: ["not a quad"]})
+    assert store.store_version(path) == version
+    with store.reading(path) as db:
+        assert {g.value for g in db.named_graphs()} == {C1}

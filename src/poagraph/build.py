@@ -2,8 +2,9 @@
 
 Everything is computed and checked before the store is touched, then all graphs are
 replaced in one atomic step: a report that fails to parse or to validate leaves the store
-exactly as it was. Graphs of reports not named in this build (and contributions) are kept,
-so `poagraph build --report other.md` adds or refreshes one report.
+exactly as it was. Graphs of reports not named in this build and every contribution graph
+are kept, so `poagraph build --report other.md` adds or refreshes one report. The write goes
+through store.commit (the single-writer path): a running server picks the new graphs up.
 """
 
 from __future__ import annotations
@@ -109,19 +110,16 @@ def build(
         results.append(ReportResult(doc.slug, path, graph.value, len(records), 0, warnings))
 
     step(f"Writing {len(graphs)} graphs to {store_path}")
-    db = store.open_store(store_path)
-    try:
-        counts = store.replace_graphs(db, graphs)
-        db.flush()
+    # one atomic, locked write; the query workers of a running server reload (no restart)
+    counts = store.commit(store_path, {g.value: qs for g, qs in graphs.items()}, reload=True).counts
+    with store.reading(store_path) as db:
         fingerprint = store.fingerprint(db)
-    finally:
-        del db  # release the RocksDB lock now, even when a traceback keeps this frame
     for r in results:
-        r.triples = counts[NamedNode(r.graph)]
+        r.triples = counts[r.graph]
     result = BuildResult(
         store_path=Path(store_path),
         reports=results,
-        graphs={g.value: n for g, n in counts.items()},
+        graphs=dict(counts),
         fingerprint=fingerprint,
     )
     progress("Done", total, total)

@@ -1,7 +1,10 @@
 """The embedded on-disk Oxigraph store: open it, replace named graphs atomically, count, export.
 
-Every write goes through `replace_graphs`: the new quads are staged in scratch graphs in one
-transaction, then one SPARQL update moves them over their targets (MOVE drops the target
+Every write goes through `write_graphs`: under the store's exclusive lock (changes.py) it
+opens the store, replaces the graphs, flushes, logs the change for the query workers and
+closes the store. `replace_graphs` does the replacing: the new quads are staged in scratch
+graphs in one transaction, then one SPARQL update moves them over their targets (MOVE drops
+the target
 first). Oxigraph applies each of those steps all-or-nothing, so a reader sees either the
 old graphs or the new ones, and a failure half-way (bad quad, exception in the producer,
 disk error) leaves the previous graphs untouched. Rebuilding replaces, never duplicates;
@@ -12,7 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -30,7 +34,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from . import iris
+from . import changes, iris
 from .errors import StoreError
 
 #: Export formats by CLI name. Turtle and JSON-LD without graphs are the union of all graphs.
@@ -95,31 +99,122 @@ def replace_graph(store: Store, graph: NamedNode, quads: Iterable[Quad | Triple]
 
 
 def replace_graphs(
-    store: Store, graphs: Mapping[NamedNode, Iterable[Quad | Triple]]
+    store: Store, graphs: Mapping[NamedNode, Iterable[Quad | Triple] | None]
 ) -> dict[NamedNode, int]:
-    """Replace several named graphs in one step: all of them change, or none does.
+    """Replace several named graphs in one step: all of them change, or none does. A graph
+    mapped to None is dropped (in the same step).
 
     A graph whose triples are already exactly the new ones is left alone (a rebuild of
     unchanged reference data costs a comparison, not a rewrite). Returns the number of
     distinct triples in each graph afterwards.
     """
-    wanted = {g: _triples_of(g, quads) for g, quads in graphs.items()}  # may raise: no write yet
+    wanted = {  # may raise: no write yet
+        g: None if quads is None else _triples_of(g, quads) for g, quads in graphs.items()
+    }
+    return _replace(store, wanted)[0]
+
+
+def _replace(
+    store: Store, wanted: Mapping[NamedNode | DefaultGraph, set[Triple] | None]
+) -> tuple[dict[NamedNode | DefaultGraph, int], int]:
+    """replace_graphs of canonical triples (`_triples_of`), also returning how many quads
+    the store gained (negative: lost)."""
     stored = {g: _stored(store, g) for g in wanted}
-    changed = {g: ts for g, ts in wanted.items() if ts != stored[g]}
-    if not any(stored[g] for g in changed):
+    changed = {g: ts for g, ts in wanted.items() if ts is not None and ts != stored[g]}
+    dropped = [g for g, ts in wanted.items() if ts is None and stored[g]]
+    gained = sum(len(changed[g]) - len(stored[g]) for g in changed)
+    gained -= sum(len(stored[g]) for g in dropped)
+    counts = {g: len(ts or ()) for g, ts in wanted.items()}
+    if not dropped and not any(stored[g] for g in changed):
         # Nothing to replace (a new store, new reports): one transaction writes it all.
         store.extend(_in_graphs((g, ts) for g, ts in changed.items()))
-        return {g: len(ts) for g, ts in wanted.items()}
+        return counts, gained
     staging = {g: NamedNode(f"{_STAGING}{uuid.uuid4().hex}") for g in changed}
     try:
         # One transaction: all staged, or nothing.
         store.extend(_in_graphs((staging[g], ts) for g, ts in changed.items()))
-        # One update, one transaction. The graph IRIs are ours (minted by iris or uuid).
-        store.update(" ; ".join(f"MOVE SILENT GRAPH {staging[g]} TO {g}" for g in changed))
+        # One update, one transaction. The graph names are pyoxigraph terms (validated
+        # IRIs, or ours minted by uuid), serialized by pyoxigraph, never raw text.
+        steps = [f"MOVE SILENT GRAPH {staging[g]} TO {_target(g)}" for g in changed]
+        steps += [f"DROP SILENT {_target(g, 'GRAPH ')}" for g in dropped]
+        store.update(" ; ".join(steps))
     finally:
         for s in staging.values():  # a no-op after a successful move
             store.remove_graph(s)
-    return {g: len(ts) for g, ts in wanted.items()}
+    return counts, gained
+
+
+def _target(graph: NamedNode | DefaultGraph, keyword: str = "") -> str:
+    return "DEFAULT" if isinstance(graph, DefaultGraph) else f"{keyword}{graph}"
+
+
+@dataclass(frozen=True)
+class Commit:
+    seq: int  #: the change's number in the log
+    counts: dict[str, int]  #: graph IRI ("" the default graph) -> triples now in it
+
+
+def write_graphs(
+    store_path: Path,
+    graphs: Mapping[str, Iterable[Quad | Triple] | None],
+    *,
+    reload: bool = False,
+) -> int:
+    """Replace each named graph (IRI string; changes.DEFAULT "" the default graph) with
+    the given triples, or drop it (None), in one atomic step, durable before it returns,
+    under the store's exclusive lock (one writer process at a time), and log the change
+    for the query workers (`reload`: they reload fully, e.g. after a build).
+
+    Returns the change's number. Raises StoreError when the store cannot be opened.
+    """
+    return commit(store_path, graphs, reload=reload).seq
+
+
+def commit(
+    store_path: Path,
+    graphs: Mapping[str, Iterable[Quad | Triple] | None],
+    *,
+    reload: bool = False,
+) -> Commit:
+    """write_graphs, with the triples per graph afterwards (for `poagraph build`)."""
+    terms = {changes.graph_term(str(g)): quads for g, quads in graphs.items()}
+    # canonical triples before the lock: bad input fails here, and writers queue less
+    wanted = {g: None if q is None else _triples_of(g, q) for g, q in terms.items()}
+    put = {_iri(g): _in_graphs([(g, ts)]) for g, ts in wanted.items() if ts is not None}
+    drop = [_iri(g) for g, ts in wanted.items() if ts is None]
+    with changes.locked(store_path, exclusive=True):
+        state = changes.prepare(store_path)
+        pending = changes.stage(store_path, put, drop, reload=reload)
+        db = open_store(store_path)
+        try:
+            counts, gained = _replace(db, wanted)
+            db.flush()
+            quads = len(db) if state.quads is None else state.quads + gained
+        finally:
+            del db  # closes the store (and its RocksDB lock) before ours is released
+        seq = changes.log(store_path, state, pending, quads)
+    return Commit(seq, {_iri(g): n for g, n in counts.items()})
+
+
+def _iri(graph: NamedNode | DefaultGraph) -> str:
+    return changes.DEFAULT if isinstance(graph, DefaultGraph) else graph.value
+
+
+def store_version(store_path: Path) -> str:
+    """The store's version, changed by every write_graphs and build: one small file read."""
+    return changes.version(store_path)
+
+
+@contextmanager
+def reading(store_path: Path) -> Iterator[Store]:
+    """The store opened read-only under the shared lock (no write runs meanwhile): for
+    short reads (a listing, a contribution, a fingerprint); writers wait until it ends."""
+    with changes.locked(store_path, exclusive=False):
+        db = open_store(store_path, read_only=True)
+        try:
+            yield db
+        finally:
+            del db
 
 
 def _in_graphs(pairs: Iterable[tuple[NamedNode, set[Triple]]]) -> Iterable[Quad]:
@@ -147,12 +242,12 @@ def _triples_of(graph: NamedNode, quads: Iterable[Quad | Triple]) -> set[Triple]
     def label(term):
         if not isinstance(term, BlankNode):
             return term
-        return BlankNode(hashlib.sha256(f"{graph.value} {term.value}".encode()).hexdigest()[:32])
+        return BlankNode(hashlib.sha256(f"{_iri(graph)} {term.value}".encode()).hexdigest()[:32])
 
     return {Triple(label(q.subject), q.predicate, label(q.object)) for q in dataset}
 
 
-def _stored(store: Store, graph: NamedNode) -> set[Triple]:
+def _stored(store: Store, graph: NamedNode | DefaultGraph) -> set[Triple]:
     return {q.triple for q in store.quads_for_pattern(None, None, None, graph)}
 
 

@@ -75,9 +75,9 @@ class Executor:
         self._workers: set[_Worker] = set()
         self._last_failure: str | None = None
         self._closed = False
-        #: the content fingerprint of the store, as the first worker to start reports it
+        #: the store version (changes.version) the first worker to start loaded
         self.fingerprint: str | None = None
-        #: the number of quads in the store, as the first worker to start reports it
+        #: the number of quads in the store, as the first worker to start counted them
         self.triples: int | None = None
 
     # -- pool management ---------------------------------------------------------------------
@@ -117,6 +117,7 @@ class Executor:
             self._pending -= 1
             if self._closed:
                 worker.process.kill()
+                worker.process.wait()  # reaped: no zombie, no "still running" at exit
                 return
             self._workers.add(worker)
         self._idle.put(worker)
@@ -258,7 +259,8 @@ class Executor:
             try:
                 if worker.process.poll() is None:
                     worker.process.kill()
-            except (ProcessLookupError, SystemExit, KeyboardInterrupt):
+                worker.process.wait(timeout=2)  # reaped: no zombie, no "still running" at exit
+            except (ProcessLookupError, subprocess.TimeoutExpired, SystemExit, KeyboardInterrupt):
                 # the server's quit handler may fire during shutdown: the rest still exit alone
                 continue
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from poagraph import changes
 from poagraph.errors import QueryError
 from poagraph.web.query.cache import ResultCache, job_key
 from poagraph.web.query.executor import Executor
@@ -64,9 +65,21 @@ class QueryService:
 
     @property
     def version(self) -> str:
-        """The store version for cache keys and ETags: its content fingerprint once a worker
-        has reported it, a fingerprint of the store's files until then."""
-        return self.executor.fingerprint or self.file_version
+        """The store version for cache keys and ETags: the change log's (changes.py: one
+        small file read, new with every write and build, which the workers catch up with
+        before their next job), or for a store never written through store.write_graphs a
+        fingerprint of its files when the service started."""
+        live = changes.version(self.executor.store_path)
+        return self.file_version if live == "0" else live
+
+    @property
+    def triples(self) -> int | None:
+        """The quads in the store: as the last write logged it, else as the first worker
+        counted them when it started."""
+        state = changes.read_state(self.executor.store_path)
+        if state is not None and state.quads is not None:
+            return state.quads
+        return self.executor.triples
 
     def key(self, job: Job) -> str:
         """The cache key of `job` (also /sparql's ETag)."""
@@ -78,8 +91,9 @@ class QueryService:
 
         Raises QueryError (the status the worker gave: 400, 403, 406, 500...), QueryTimeout
         or WorkerUnavailable. Only successful answers are cached, and only when `cache`."""
+        key = self.key(job)
         if cache:
-            hit = self.cache.get(self.key(job))
+            hit = self.cache.get(key)
             if hit is not None:
                 return hit
         limit = self.timeout_s if timeout_s is None else min(timeout_s, self.timeout_s)
@@ -87,8 +101,9 @@ class QueryService:
         if outcome.status != 200:
             raise QueryError(outcome.status, outcome.message)
         if cache:
-            # keyed after the run: the first worker to start reports the store's fingerprint
-            self.cache.put(self.key(job), outcome)
+            # keyed with the version read before the run: the worker caught up with at least
+            # that one (versions only grow), so no older answer is filed under a newer key
+            self.cache.put(key, outcome)
         return outcome
 
     def select(

@@ -4,10 +4,11 @@ Started by executor.py with one end of a socket pair as FD. Limits its own memor
 (RLIMIT_DATA: the heap and private mappings, which the in-memory store copy, query
 evaluation and thread stacks count against, while RocksDB's and the allocator's address
 space reservations do not), opens the store once, then answers pickled Jobs with pickled
-Outcomes until the socket closes. A query over the limit ends the process (Rust aborts on a
-failed allocation; a MemoryError exits with OUT_OF_MEMORY): the parent answers 503 and starts
-a fresh worker. A plain subprocess (not multiprocessing) so the parent's __main__ is never
-re-imported.
+Outcomes until the socket closes. Before each job it catches up with the writes logged since
+(changes.py: a few graphs applied to the in-memory copy, or a reload after a build). A
+query over the limit ends the process (Rust aborts on a failed allocation; a MemoryError
+exits with OUT_OF_MEMORY): the parent answers 503 and starts a fresh worker. A plain
+subprocess (not multiprocessing) so the parent's __main__ is never re-imported.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from poagraph import changes
 from poagraph.errors import QueryError
 from poagraph.web.query import guard
 from poagraph.web.query.results import Outcome, execute
 
 #: the exit code of a worker whose query raised MemoryError
 OUT_OF_MEMORY = 3
+#: how often an idle worker looks for writes to the store (one small file read)
+SYNC_INTERVAL_S = 0.1
 
 
 def limit_memory(megabytes: int) -> None:
@@ -37,18 +41,65 @@ def limit_memory(megabytes: int) -> None:
 
 
 def open_store(path: str, in_memory: bool):
-    """The store a worker queries: read-only on disk, or an in-memory copy of it."""
+    """The store a worker queries: read-only on disk, or an in-memory copy of it; opened
+    (and copied) under the store's shared lock, so that no write runs meanwhile."""
+    return _load(path, in_memory)[0]
+
+
+def _load(path: str, in_memory: bool):
+    """(the store, the version it holds), read under the shared lock."""
     from pyoxigraph import Store
 
     if not Path(path).is_dir():
         raise FileNotFoundError(f"no store at {path}: run `poagraph build` first")
-    disk = Store.read_only(path)
-    if not in_memory:
-        return disk
-    memory = Store()
-    memory.bulk_extend(disk.quads_for_pattern(None, None, None, None))
-    del disk
-    return memory
+    with changes.locked(path, exclusive=False):
+        version = changes.version(path)
+        disk = Store.read_only(path)
+        if not in_memory:
+            return disk, version
+        memory = Store()
+        memory.bulk_extend(disk.quads_for_pattern(None, None, None, None))
+        del disk
+    return memory, version
+
+
+class Replica:
+    """The worker's store, brought up to date by a background thread (every
+    SYNC_INTERVAL_S) and before each job: the logged changes since the version it holds are
+    applied to the in-memory copy (drop each graph, load its new quads), or it is loaded
+    again (a build, a gap in the log, on-disk mode). `lock` keeps a job and a sync apart."""
+
+    def __init__(self, path: str, in_memory: bool):
+        self.path = path
+        self.in_memory = in_memory
+        self.lock = threading.Lock()
+        self.store, self.version = _load(path, in_memory)
+
+    def sync(self) -> None:
+        """Catch up with the store on disk (one small file read when nothing changed);
+        call with `lock` held."""
+        if changes.version(self.path) == self.version:
+            return
+        delta = changes.changes_since(self.path, self.version) if self.in_memory else None
+        try:
+            for change in delta or ():
+                change.apply(self.store)
+                self.version = change.version
+        except Exception:  # a change that cannot be applied: start again from the store
+            delta = None
+        if delta is None:
+            self.store = None  # free the old copy before loading the new one
+            self.store, self.version = _load(self.path, self.in_memory)
+
+    def follow(self) -> None:
+        """Keep catching up while idle, so that a job seldom waits for a sync."""
+        while True:
+            time.sleep(SYNC_INTERVAL_S)
+            with self.lock:
+                try:
+                    self.sync()
+                except Exception:  # the next job syncs again, and reports what fails
+                    continue
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -64,20 +115,21 @@ def serve(conn: Connection, store_path: str, in_memory: bool) -> None:
     # pyoxigraph releases the GIL while it evaluates, so this thread runs during queries
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     try:
-        store = open_store(store_path, in_memory)
+        replica = Replica(store_path, in_memory)
     except Exception as exc:  # report any failure to open to the parent, which logs it
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
-    from poagraph.store import fingerprint
-
-    conn.send(("ready", os.getpid(), fingerprint(store), len(store)))
+    conn.send(("ready", os.getpid(), replica.version, len(replica.store)))
+    threading.Thread(target=replica.follow, daemon=True, name="poagraph-sync").start()
     while True:
         try:
             job = conn.recv()
         except (EOFError, OSError):  # the web process went away: so do we
             return
         try:
-            outcome = execute(store, job)
+            with replica.lock:
+                replica.sync()  # a write or a build since the last look: seen by this job
+                outcome = execute(replica.store, job)
         except MemoryError:  # over the memory limit: the parent answers 503, starts another
             os._exit(OUT_OF_MEMORY)
         except QueryError as exc:
