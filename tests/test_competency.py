@@ -6,13 +6,17 @@ Expected answers come from reading the report, not from the extraction code.
 from __future__ import annotations
 
 import re
+import shutil
+import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Literal, NamedNode, QuerySolutions, RdfFormat, Store, Variable
+from pyoxigraph import Literal, NamedNode, QuerySolutions, Store, Variable
 from rdflib.plugins.sparql import prepareQuery
 
 from poagraph import paths
+from poagraph import store as poagraph_store
 
 QUERY_FILES = sorted(paths.QUERIES.glob("*.rq"))
 CQ_FILES = [f for f in QUERY_FILES if f.name.startswith("cq")]
@@ -233,32 +237,39 @@ def test_cq15_cotonou_participants(store, source):
     assert any(r["type"].endswith("#Organisation") for r in rows)
 
 
-def test_cq12_contributions_by_whom_when_how_many(store):
+def test_cq12_contributions_by_whom_when_how_many(store, built_store_path, tmp_path):
     assert run(store, "cq12") == []  # the bundled build holds the report alone
-    contributions = Store()
-    ttl = """
-    @prefix poa: <https://w3id.org/poagraph/ontology#> .
-    @prefix prov: <http://www.w3.org/ns/prov#> .
-    @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-    @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-    <https://w3id.org/poagraph/id/contribution/{id}> a poa:Contribution ;
-        poa:reportedBy <https://w3id.org/poagraph/id/organisation/{org}> ;
-        prov:generatedAtTime "{when}"^^xsd:dateTime .
-    <https://w3id.org/poagraph/id/organisation/{org}> rdfs:label "{org}" .
-    """
-    for cid, org, when, outcomes in [
-        ("c2", "ilo", "2026-02-01T10:00:00Z", 1),
-        ("c1", "wfp", "2026-01-01T10:00:00Z", 3),
-    ]:
-        graph = NamedNode(f"https://w3id.org/poagraph/graph/contribution/{cid}")
-        text = ttl.format(id=cid, org=org, when=when) + "".join(
-            f"<https://w3id.org/poagraph/id/contribution/{cid}/outcome/{n}> a poa:Outcome .\n"
-            for n in range(outcomes)
-        )
-        contributions.load(text.encode(), RdfFormat.TURTLE, to_graph=graph)
-    solutions = contributions.query(
-        (paths.QUERIES / "cq12-contributions.rq").read_text(encoding="utf-8"),
-        use_default_graph_as_union=True,
+    # Two contributions through the real path (accept: checked, then written as their own
+    # named graphs with their poa:Contribution record), on a copy of the built store.
+    from poagraph import iris
+    from poagraph.contributions.accept import accept
+
+    copy = tmp_path / "store"
+    shutil.copytree(built_store_path, copy)
+    examples = paths.ROOT / "contributions" / "examples"
+    epo = iris.organisation("example-partner-organisation")
+    first = accept(
+        copy,
+        (examples / "valid.ttl").read_bytes(),
+        fmt="ttl",
+        filename="valid.ttl",
+        organisation=epo,
+        organisation_label="Example Partner Organisation",
     )
-    rows = [(r["organisation"].value, r["outcomes"].value) for r in solutions]
-    assert rows == [("wfp", "3"), ("ilo", "1")]
+    time.sleep(1.1)  # generatedAtTime counts seconds: the order below is the order sent
+    second = accept(
+        copy,
+        (examples / "valid.csv").read_bytes(),
+        fmt="csv",
+        filename="valid.csv",
+        organisation=iris.organisation("iom"),
+    )
+    with poagraph_store.reading(copy) as db:
+        rows = run(db, "cq12")
+    assert [(r["graph"], r["organisation"], r["outcomes"]) for r in rows] == [
+        (first.graph, "Example Partner Organisation", 2),
+        (second.graph, "International Organization for Migration", 3),
+    ]
+    added = [datetime.fromisoformat(r["added"]) for r in rows]
+    assert added[0] < added[1] and added[1].tzinfo is not None
+    assert rows[0]["contribution"] == f"{iris.ID}contribution/{first.id}"

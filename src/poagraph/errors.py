@@ -10,6 +10,7 @@ its traceback. This module imports nothing of ours, so every layer may raise the
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 
 class PoagraphError(Exception):
@@ -95,3 +96,50 @@ class WorkerUnavailable(PoagraphError):
 
 class ShapesError(PoagraphError):
     """The shapes under shapes/ cannot be used (pySHACL could not run them)."""
+
+
+class Unauthorized(PoagraphError):
+    """No valid token: the request needs `Authorization: Bearer TOKEN` (401, with
+    ``WWW-Authenticate: Bearer realm="poagraph"``). The message never repeats the token."""
+
+    status = 401
+    headers: ClassVar[dict[str, str]] = {
+        "WWW-Authenticate": 'Bearer realm="poagraph"'
+    }  #: for the HTTP answer
+
+
+class Forbidden(PoagraphError):
+    """A valid token that may not do this (an admin-only action, another organisation's
+    contribution): 403."""
+
+    status = 403
+
+
+class ClaimError(Forbidden):
+    """A contribution claims (poa:reportedBy, the CSV `organisation` column) another
+    organisation than the one its token or `--as` names: 403, nothing written."""
+
+
+class ContributionRejected(PoagraphError):
+    """A contribution does not conform to the shapes (or touches reference data): 422, with
+    `report` (a validation.model.ValidationReport) saying what to fix; nothing written."""
+
+    status = 422
+
+    def __init__(self, report, message: str = ""):
+        self.report = report
+        violations = len(getattr(report, "violations", ()) or ())
+        super().__init__(
+            message or f"the contribution does not conform: {violations} violation(s) to fix"
+        )
+
+
+class NotFound(PoagraphError):
+    """The thing asked for (a contribution id, a token id) does not exist: 404."""
+
+    status = 404
+
+
+class UpdateRejected(ContributionRejected):
+    """A maintainer's SPARQL Update or Graph Store write whose result would not conform to
+    the shapes: 422 with `report`; nothing written (poagraph.maintenance)."""

@@ -34,3 +34,9 @@ BUNDLED_REPORTS = [SOURCES / "iom-bpoa-review.md"]
 def default_store() -> Path:
     """The on-disk store: $POAGRAPH_STORE, else var/store under the working directory."""
     return Path(os.environ.get("POAGRAPH_STORE", "var/store"))
+
+
+def default_tokens() -> Path:
+    """The tokens file (hashes of contribution tokens): $POAGRAPH_TOKENS, else
+    var/tokens.toml under the working directory."""
+    return Path(os.environ.get("POAGRAPH_TOKENS", "var/tokens.toml"))

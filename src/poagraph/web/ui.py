@@ -19,7 +19,7 @@ from pyoxigraph import RdfFormat, parse, serialize
 from poagraph import __version__, iris, paths
 from poagraph.web import errors
 from poagraph.web.formats import HTML, JSON, PAGE_RDF, TURTLE, Format
-from poagraph.web.pages import examples, listing, ontology_doc, void
+from poagraph.web.pages import examples, listing, ontology_doc, pagedata, void
 from poagraph.web.render import Twin, render
 from poagraph.web.store import get_service
 from poagraph.web.urls import external_url_for
@@ -38,15 +38,35 @@ def home() -> Response:
         return {
             "classes": listing.class_counts(),
             "graphs": listing.graph_counts(),
+            "contributions": _contributions(),
             "version": __version__,
         }
 
     def context() -> dict:
         found = data()
-        return {**found, "total": sum(g["triples"] for g in found["graphs"])}
+        by_graph = {c["graph"]: c for c in found["contributions"]}
+        return {**found, "by_graph": by_graph, "total": sum(g["triples"] for g in found["graphs"])}
 
     void_twin = Twin(url_for("ui.void_description"), TURTLE.media_type, "VoID")
     return render([HTML, JSON], template="home.html", context=context, data=data, also=[void_twin])
+
+
+def _contributions() -> list[dict]:
+    """The contributions added after the report (competency question 12): by whom, when,
+    how many outcomes; oldest first."""
+    text = (paths.QUERIES / "cq12-contributions.rq").read_text(encoding="utf-8")
+    rows = get_service().select(text, bindings=())["results"]["bindings"]
+    return [
+        {
+            "graph": row["graph"]["value"],
+            "href": pagedata.local_href(row["graph"]["value"]),
+            "record": pagedata.local_href(row["contribution"]["value"]),
+            "organisation": row.get("organisation", {}).get("value", ""),
+            "added": row["added"]["value"],
+            "outcomes": int(row["outcomes"]["value"]),
+        }
+        for row in rows
+    ]
 
 
 @bp.get("/browse/<name>")
@@ -182,7 +202,7 @@ def _openapi(path: str, _mtime: int) -> dict:
 @bp.get("/health")
 def health() -> Response:
     """Liveness and readiness, without taking a query worker: 200 with the store's triple
-    count (as the workers reported it at start) and the pool's load (busy and idle workers,
+    count (as the last write logged it) and the pool's load (busy and idle workers,
     requests waiting), however busy; 503 when no query worker can start."""
     service = get_service()
     body = {"version": __version__, "store_version": service.version}
@@ -191,7 +211,7 @@ def health() -> Response:
     problem = service.executor.wait_ready(timeout_s=5)
     body["workers"] = service.executor.load()
     if problem is None:
-        body.update(status="ok", triples=service.executor.triples)
+        body.update(status="ok", triples=service.triples)
         status = 200
     else:  # the probe answers in its own shape, not the error handler's
         current_app.logger.warning("health check failed: %s", problem)
