@@ -13,7 +13,7 @@ from pathlib import Path
 import bench
 
 #: Run first when present, in this order; any other bench module follows alphabetically.
-ORDER = ["build", "validate", "endpoint"]
+ORDER = ["build", "validate", "endpoint", "contributions"]
 
 
 def available() -> list[str]:

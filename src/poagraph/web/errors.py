@@ -8,6 +8,10 @@ poagraph.errors through; this module is the one place that turns them into respo
   502, a failed SERVICE call, gets its short message);
 - ``QueryTimeout``: 503, the query ran past its time limit and was stopped;
 - ``WorkerUnavailable``: 503 with ``Retry-After``, no query worker could run it now.
+- ``ContributionError``: 400, the contribution cannot be read (its message and, in JSON,
+  ``line``/``column`` or ``row``/``column``); ``ContributionRejected``: 422 with the
+  validation report itself (web/reports.py); ``Unauthorized``: 401 with
+  ``WWW-Authenticate``; ``Forbidden`` (and ``ClaimError``): 403; ``NotFound``: 404.
 
 A 5xx message names no file system path (the store's, RocksDB's files): `without_paths`
 replaces them, and the server log keeps the whole message.
@@ -22,9 +26,19 @@ from flask import Flask, Response, current_app, json, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
-from poagraph.errors import QueryError, QueryTimeout, WorkerUnavailable
+from poagraph.errors import (
+    ContributionError,
+    ContributionRejected,
+    Forbidden,
+    NotFound,
+    QueryError,
+    QueryTimeout,
+    Unauthorized,
+    WorkerUnavailable,
+)
 from poagraph.web.negotiation import prefers_html
 from poagraph.web.query.federation import log_text
+from poagraph.web.reports import report_response
 
 #: Seconds a client should wait before asking again when no query worker could take the
 #: query (the pool retries a failed start every 5 s).
@@ -44,15 +58,21 @@ def without_paths(message: str) -> str:
     return _PATH.sub("<path>", message)
 
 
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    """The error response for the current request, in the shape its client reads."""
+def error_response(
+    status: int,
+    message: str,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, object] | None = None,
+) -> Response:
+    """The error response for the current request, in the shape its client reads; `extra`
+    adds fields to the JSON body (where in a file the error is)."""
     if status >= 500:
         message = without_paths(message)
     if prefers_html(request.headers.get("Accept")):
         body = render_template("error.html", status=status, title=_title(status), message=message)
         response = Response(body, status=status, mimetype="text/html")
     else:
-        payload = json.dumps({"error": message, "status": status})
+        payload = json.dumps({"error": message, "status": status, **(extra or {})})
         response = Response(payload + "\n", status=status, mimetype="application/json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -90,6 +110,20 @@ def _handle_unavailable(exc: WorkerUnavailable) -> Response:
     return error_response(503, str(exc), {"Retry-After": str(RETRY_AFTER_S)})
 
 
+def _handle_unreadable(exc: ContributionError) -> Response:
+    where = {"line": exc.line, "column": exc.column, "row": exc.row}
+    return error_response(400, str(exc), extra={k: v for k, v in where.items() if v is not None})
+
+
+def _handle_rejected(exc: ContributionRejected) -> Response:
+    return report_response(exc.report, 422)
+
+
+def _handle_refused(exc: Unauthorized | Forbidden | NotFound) -> Response:
+    headers = {"WWW-Authenticate": 'Bearer realm="poagraph"'} if exc.status == 401 else None
+    return error_response(exc.status, str(exc), headers)
+
+
 def _handle_unexpected(exc: Exception) -> Response:
     # Anything not raised on purpose is our fault: log it with its traceback, answer 500.
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
@@ -102,4 +136,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(QueryError, _handle_query_error)
     app.register_error_handler(QueryTimeout, _handle_timeout)
     app.register_error_handler(WorkerUnavailable, _handle_unavailable)
+    app.register_error_handler(ContributionError, _handle_unreadable)
+    app.register_error_handler(ContributionRejected, _handle_rejected)
+    for refused in (Unauthorized, Forbidden, NotFound):
+        app.register_error_handler(refused, _handle_refused)
     app.register_error_handler(Exception, _handle_unexpected)

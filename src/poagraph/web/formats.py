@@ -143,3 +143,17 @@ def by_name(value: str, offered: Iterable[Format], aliases: Mapping[str, str] = 
             return fmt
     target = aliases.get(value)
     return next((f for f in offered if f.media_type == target), None)
+
+
+#: What a contribution may be sent as (POST /validate, /contributions): media type -> the
+#: contribution reader's format name (contributions/read.py FORMATS).
+CONTRIBUTION_TYPES: dict[str, str] = {
+    "text/turtle": "ttl",
+    "application/x-turtle": "ttl",
+    "application/ld+json": "jsonld",
+    "application/json": "jsonld",
+    "text/csv": "csv",
+}
+#: A validation report's representations: JSON first (programs), sh:ValidationReport in
+#: Turtle, an HTML page for browsers.
+REPORTS: tuple[Format, ...] = (JSON, TURTLE, HTML)
