@@ -1,7 +1,9 @@
 """The W3C SPARQL 1.1 Protocol test suite, replayed from its manifest against `poagraph serve`.
 
-Every query test and every must-refuse test must pass. The endpoint is read-only, so the
-update tests must be refused with a 4xx; they are reported as refused (xfail, strict).
+All 34 tests must pass: every request carries an admin token (`Authorization: Bearer`), so
+the 7 update tests run their updates (staged, validated, committed) and check them with a
+query; the must-refuse tests are refused with a token too. Without a token an update is
+refused with 403, as on a read-only endpoint.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from _endpoint import CONFORMANCE, KASEI, conformance_store, running_server
 from rdflib import Graph, Namespace
 from rdflib.collection import Collection
 from rdflib.namespace import RDF
+
+from poagraph.contributions.tokens import TokenStore
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")
@@ -98,19 +102,28 @@ def test_the_suite_is_complete() -> None:
     assert len(CASES) == 34
 
 
+ADMIN: dict[str, str] = {}  #: the Authorization header of the module's admin token
+
+
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> str:
-    store = conformance_store(tmp_path_factory.mktemp("conformance") / "store")
-    with running_server(store) as base:
+    root = tmp_path_factory.mktemp("conformance")
+    store = conformance_store(root / "store")
+    tokens = root / "tokens.toml"
+    _token, secret = TokenStore(tokens).add("https://example.org/maintainers", "W3C", admin=True)
+    ADMIN["Authorization"] = f"Bearer {secret}"
+    with running_server(store, env={"POAGRAPH_TOKENS": str(tokens)}) as base:
         yield base + "/sparql"
 
 
-def send(endpoint: str, req: Request) -> requests.Response:
-    """Replay one manifest request, with /sparql/ rewritten to the endpoint under test."""
+def send(endpoint: str, req: Request, token: bool = True) -> requests.Response:
+    """Replay one manifest request, with /sparql/ rewritten to the endpoint under test, with
+    the admin token (`token`) or without."""
     assert req.path.startswith("/sparql/")
     url = endpoint + req.path.removeprefix("/sparql/")
+    headers = {**req.headers, **(ADMIN if token else {})}
     # a bytes body and no Content-Type header in the manifest: requests adds none either
-    return requests.request(req.method, url, data=req.body, headers=req.headers, timeout=30)
+    return requests.request(req.method, url, data=req.body, headers=headers, timeout=30)
 
 
 def check_response(req: Request, response: requests.Response) -> None:
@@ -152,13 +165,27 @@ def test_query_and_refusal_cases(endpoint: str, case: Case) -> None:
 
 @pytest.mark.server
 @pytest.mark.parametrize("case", [c for c in CASES if c.kind == "update"], ids=lambda c: c.name)
-def test_update_cases_are_refused(endpoint: str, case: Case) -> None:
-    """Read-only endpoint: the first request (the update) gets a 4xx, and nothing changes."""
-    update = case.requests[0]
-    response = send(endpoint, update)
-    assert 400 <= response.status_code < 500, response.text
-    assert response.json()["status"] == response.status_code
-    ask = f"ASK {{ <{KASEI}data1.rdf> a ?type }}"
+def test_update_cases(endpoint: str, case: Case) -> None:
+    """With the admin token: the update is applied and the following query sees it."""
+    for req in case.requests:
+        check_response(req, send(endpoint, req))
+
+
+@pytest.mark.server
+def test_updates_without_a_token_are_refused(endpoint: str) -> None:
+    """The read-only refusal of before, for every update of the suite: 403, nothing changes."""
+    requests.post(
+        endpoint,
+        data=f"INSERT DATA {{ GRAPH <{KASEI}data1.rdf> {{ <{KASEI}data1.rdf> a <urn:x> }} }}",
+        headers={"Content-Type": "application/sparql-update", **ADMIN},
+        timeout=30,
+    ).raise_for_status()
+    for case in CASES:
+        if case.kind != "update":
+            continue
+        response = send(endpoint, case.requests[0], token=False)
+        assert response.status_code == 403, response.text
+        assert response.json()["status"] == 403
+    ask = f"ASK {{ <{KASEI}data1.rdf> a <urn:x> }}"
     still_there = requests.get(endpoint, params={"query": ask}, timeout=30)
     assert still_there.json()["boolean"] is True
-    pytest.xfail(f"refused with {response.status_code} (updates belong to the contributions API)")

@@ -1,8 +1,11 @@
-"""`/sparql`: the SPARQL 1.1 Protocol for queries, read-only, as Oxigraph server does it.
+"""`/sparql`: the SPARQL 1.1 Protocol for queries, as Oxigraph server does it, and updates
+for maintainers.
 
 GET ?query=, POST form (query=), POST application/sparql-query; default-graph-uri and
-named-graph-uri; results by Accept (q-values) or `format=`; updates refused with 403;
-GET without a query gives the Service Description (or the query page for browsers).
+named-graph-uri; results by Accept (q-values) or `format=`; GET without a query gives the
+Service Description (or the query page for browsers). Updates (POST update= or
+application/sparql-update) need an admin token (web/maintenance.py): without any token they
+are refused with 403 as on a read-only endpoint.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from poagraph import iris
 from poagraph.errors import QueryError, QueryTimeout, WorkerUnavailable
-from poagraph.web import formats, negotiation
+from poagraph.web import formats, graphstore, negotiation
 from poagraph.web.query import guard
 from poagraph.web.query.results import Job, Outcome
 from poagraph.web.render import TRUNCATED
@@ -48,7 +51,7 @@ def sparql() -> Response:
     if params.getlist("update"):
         if queries:
             abort(400, "give either query or update, not both")
-        abort(403, READ_ONLY)
+        return graphstore.sparql_update(params)
     if not queries:
         if request.method == "POST":
             abort(400, "no query given: send query= or a application/sparql-query body")
@@ -114,21 +117,26 @@ def _parameters() -> _Params:
     if mimetype == FORM:
         return _Params(request.args, request.form)
     if mimetype == SPARQL_QUERY:
-        charset = request.mimetype_params.get("charset", "utf-8").lower()
-        if charset not in ("utf-8", "utf8"):
-            abort(415, f"the query must be sent in UTF-8, not {charset}")
-        try:
-            text = request.get_data(cache=False).decode("utf-8")
-        except UnicodeDecodeError as exc:
-            abort(400, f"the query body is not valid UTF-8: {exc}")
-        if request.args.getlist("query"):
-            abort(400, "a query in the body and in the URL: send exactly one")
-        return _Params(request.args, MultiDict([("query", text)]))
+        return _Params(request.args, MultiDict([("query", _utf8_body("query"))]))
     if mimetype == SPARQL_UPDATE:
-        abort(403, READ_ONLY)
+        return _Params(request.args, MultiDict([("update", _utf8_body("update"))]))
     if not mimetype:
         abort(415, f"POST needs a Content-Type: {FORM} or {SPARQL_QUERY}")
     abort(415, f"unsupported Content-Type {mimetype!r}: use {FORM} or {SPARQL_QUERY}")
+
+
+def _utf8_body(kind: str) -> str:
+    """The body of an application/sparql-query (`kind` query) or -update request: UTF-8."""
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        abort(415, f"the {kind} must be sent in UTF-8, not {charset}")
+    try:
+        text = request.get_data(cache=False).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        abort(400, f"the {kind} body is not valid UTF-8: {exc}")
+    if request.args.getlist(kind):
+        abort(400, f"a {kind} in the body and in the URL: send exactly one")
+    return text
 
 
 def _timeout(value: str | None) -> float:
