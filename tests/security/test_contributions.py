@@ -136,10 +136,13 @@ def test_validation_time_is_linear_in_the_number_of_outcomes(ref, fmt, make):
     seconds = {}
     for n in (1000, 3000):
         data = make(n)
-        start = time.process_time()
-        report = validate_contribution(data, fmt, reference=ref, source=f"{n}.{fmt}")
-        seconds[n] = time.process_time() - start
-        assert len(report.violations) == -(-n // 3), render(report, "text")[:2000]
+        runs = []
+        for _ in range(2):  # the faster of two runs: CPU time still varies with machine load
+            start = time.process_time()
+            report = validate_contribution(data, fmt, reference=ref, source=f"{n}.{fmt}")
+            runs.append(time.process_time() - start)
+            assert len(report.violations) == -(-n // 3), render(report, "text")[:2000]
+        seconds[n] = min(runs)
     ratio = seconds[3000] / seconds[1000]
     print(f"{fmt}: 1000 outcomes {seconds[1000]:.1f} s, 3000 {seconds[3000]:.1f} s ({ratio:.2f}x)")
     assert ratio < 3.5, seconds

@@ -7,6 +7,9 @@ parsed as JSON when they parse, e.g. ``POAGRAPH_IN_MEMORY=false``; then the ``co
 ``STORE``
     Directory of the on-disk Oxigraph store that ``poagraph build`` writes
     (default: ``$POAGRAPH_STORE`` or ``var/store``). Opened read-only.
+``TOKENS``
+    The tokens file (hashes of the contribution tokens `poagraph tokens add` makes; default:
+    ``$POAGRAPH_TOKENS`` or ``var/tokens.toml``). Re-read when it changes (web/auth.py).
 ``IN_MEMORY``
     Copy the on-disk store into an in-memory store in each query process at start (default
     True): faster queries, and the on-disk store is never held open.
@@ -53,7 +56,8 @@ parsed as JSON when they parse, e.g. ``POAGRAPH_IN_MEMORY=false``; then the ``co
 Layout: errors.py (the one error handler), formats.py (the one media-type table),
 negotiation.py (Accept and q-values), render.py (the negotiated response of every page),
 store.py (the app's query service: ``get_service()``), the blueprints sparql.py (/sparql),
-resources.py (/id, /graph) and ui.py (the other pages); pages/ holds what the pages show
+resources.py (/id, /graph), contributions.py (/validate, /contributions) and ui.py
+(the other pages); pages/ holds what the pages show
 and their queries, query/ runs queries in worker processes (no Flask there), server.py
 runs the app under granian, urls.py writes its absolute URLs.
 
@@ -102,13 +106,16 @@ def load_config(config: dict[str, Any] | None = None) -> Config:
     from flask import Config
 
     settings = Config(os.getcwd())
-    settings.from_mapping(DEFAULTS, STORE=str(paths.default_store()))
+    settings.from_mapping(
+        DEFAULTS, STORE=str(paths.default_store()), TOKENS=str(paths.default_tokens())
+    )
     if os.environ.get("POAGRAPH_CONFIG"):
         settings.from_file(os.environ["POAGRAPH_CONFIG"], load=tomllib.load, text=False)
     settings.from_prefixed_env("POAGRAPH")
     if config:
         settings.from_mapping(config)
     settings["STORE"] = str(settings["STORE"])
+    settings["TOKENS"] = str(settings["TOKENS"])
     return settings
 
 
@@ -117,7 +124,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     then ``config``; the query service, the error handlers and one blueprint per concern."""
     from flask import Flask
 
-    from poagraph.web import errors, resources, sparql, store, ui, urls
+    from poagraph.web import contributions, errors, graphstore, resources, sparql, store, ui, urls
 
     app = Flask(__name__)
     app.config.update(load_config(config))
@@ -126,6 +133,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     store.init_app(app)
     errors.init_app(app)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(graphstore.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(ui.bp)
+    app.register_blueprint(contributions.bp)
     return app
