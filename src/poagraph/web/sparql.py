@@ -191,8 +191,9 @@ def _answer(job: Job, shape: guard.Shape, timeout_s: float) -> Response:
         if cached is not None:
             return _response(cached, key, status=304)
     outcome = service.run(job, timeout_s)
-    # the key again: the store version is the worker's fingerprint once one has answered
-    return _response(outcome, service.key(job))
+    # the key read before the run, as the cache filed it: a write during the run gives the
+    # next request a newer key, never this answer under it
+    return _response(outcome, key)
 
 
 def _response(outcome: Outcome, key: str | None, status: int = 200) -> Response:
