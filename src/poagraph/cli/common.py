@@ -49,3 +49,24 @@ def short(iri: str) -> str:
     if iri.startswith(iris.GRAPH):
         return iri[len(iris.GRAPH) :]
     return iris.curie(iri)
+
+
+#: --format of a contribution file (poagraph validate, poagraph contribute).
+contribution_format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ttl", "jsonld", "csv"]),
+    default=None,
+    help="Input format (default: from the file extension: .ttl, .jsonld/.json, .csv).",
+)
+
+
+def report_output_option(help: str) -> Callable:
+    """--output: the format of a validation report (text, turtle, json, html)."""
+    return click.option(
+        "--output",
+        type=click.Choice(["text", "turtle", "json", "html"]),
+        default="text",
+        show_default=True,
+        help=help,
+    )

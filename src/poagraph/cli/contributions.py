@@ -17,7 +17,14 @@ from rich.table import Table
 from rich.text import Text
 
 from poagraph import paths
-from poagraph.cli.common import err, short, store_option, user_errors
+from poagraph.cli.common import (
+    contribution_format_option,
+    err,
+    report_output_option,
+    short,
+    store_option,
+    user_errors,
+)
 from poagraph.errors import ClaimError, ContributionError, ContributionRejected
 
 EXIT_ACCEPTED, EXIT_REFUSED, EXIT_UNREADABLE = 0, 1, 2
@@ -31,20 +38,8 @@ EXIT_ACCEPTED, EXIT_REFUSED, EXIT_UNREADABLE = 0, 1, 2
     required=True,
     help="The organisation sending it: acronym, label or IRI the graph knows, or a new name.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["ttl", "jsonld", "csv"]),
-    default=None,
-    help="Input format (default: from the file extension: .ttl, .jsonld/.json, .csv).",
-)
-@click.option(
-    "--output",
-    type=click.Choice(["text", "turtle", "json", "html"]),
-    default="text",
-    show_default=True,
-    help="Format of the report printed when the contribution is refused.",
-)
+@contribution_format_option
+@report_output_option("Format of the report printed when the contribution is refused.")
 @store_option("The store to add it to [default: $POAGRAPH_STORE or var/store].")
 def contribute(
     file: Path, organisation: str, fmt: str | None, output: str, store_path: Path | None

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from poagraph import paths
-from poagraph.cli.common import store_option
+from poagraph.cli.common import contribution_format_option, report_output_option, store_option
 from poagraph.errors import ContributionError
 
 EXIT_CONFORMS, EXIT_VIOLATIONS, EXIT_UNREADABLE = 0, 1, 2
@@ -18,20 +18,8 @@ EXIT_CONFORMS, EXIT_VIOLATIONS, EXIT_UNREADABLE = 0, 1, 2
 
 @click.command("validate")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["ttl", "jsonld", "csv"]),
-    default=None,
-    help="Input format (default: from the file extension: .ttl, .jsonld/.json, .csv).",
-)
-@click.option(
-    "--output",
-    type=click.Choice(["text", "turtle", "json", "html"]),
-    default="text",
-    show_default=True,
-    help="Report format, written to standard output.",
-)
+@contribution_format_option
+@report_output_option("Report format, written to standard output.")
 @store_option("The built graph to validate against (default: $POAGRAPH_STORE or var/store).")
 def validate_command(file: Path, fmt: str | None, output: str, store_path: Path | None) -> None:
     """Check a contribution FILE (Turtle, JSON-LD or CSV) before it enters the graph.

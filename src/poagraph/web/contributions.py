@@ -33,7 +33,7 @@ from poagraph.validation.model import ValidationReport
 from poagraph.validation.render import to_dict
 from poagraph.web.auth import bearer_token
 from poagraph.web.formats import CONTRIBUTION_TYPES, HTML, JSON, PAGE_RDF
-from poagraph.web.render import render
+from poagraph.web.render import render, requested_page
 from poagraph.web.reports import report_response
 
 bp = Blueprint("contributions", __name__)
@@ -220,7 +220,7 @@ def index() -> Response:
         reverse=True,
     )
     pages = max(1, math.ceil(len(items) / PAGE_SIZE))
-    page = _page(pages)
+    page = requested_page(pages)
     shown = items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     for item in shown:
         item["href"] = url_for("contributions.show", contribution_id=item["id"])
@@ -310,16 +310,6 @@ def _local(term) -> str:
     if isinstance(term, NamedNode) and value.startswith(iris.ID):
         return url_for("resources.resource", rest=value[len(iris.ID) :])
     return ""
-
-
-def _page(pages: int) -> int:
-    try:
-        page = int(request.args.get("page", "1"))
-    except ValueError:
-        abort(400, f"page must be a number, not {request.args.get('page')!r}")
-    if not 1 <= page <= pages:
-        abort(404, f"page {page} does not exist; there are {pages}")
-    return page
 
 
 def _wants_html() -> bool:

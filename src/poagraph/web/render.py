@@ -131,3 +131,15 @@ def _finish(response: Response, alternates: Sequence[Twin], current: Format) -> 
         response.set_etag(hashlib.sha256(key.encode()).hexdigest()[:32])
         response.make_conditional(request)
     return response
+
+
+def requested_page(pages: int) -> int:
+    """The ?page= of a paged list (1 to `pages`): 400 when it is not a number, 404 past
+    the end."""
+    try:
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        abort(400, f"page must be a number, not {request.args.get('page')!r}")
+    if not 1 <= page <= pages:
+        abort(404, f"page {page} does not exist; there are {pages}")
+    return page

@@ -20,7 +20,7 @@ from poagraph import __version__, iris, paths
 from poagraph.web import errors
 from poagraph.web.formats import HTML, JSON, PAGE_RDF, TURTLE, Format
 from poagraph.web.pages import examples, listing, ontology_doc, pagedata, void
-from poagraph.web.render import Twin, render
+from poagraph.web.render import Twin, render, requested_page
 from poagraph.web.store import get_service
 from poagraph.web.urls import external_url_for
 
@@ -80,12 +80,7 @@ def browse(name: str) -> Response:
         abort(404, f"no resources of class poa:{name} in the graph")
     items = listing.instances(class_iri)
     pages = max(1, math.ceil(len(items) / PAGE_SIZE))
-    try:
-        page = int(request.args.get("page", "1"))
-    except ValueError:
-        abort(400, f"page must be a number, not {request.args.get('page')!r}")
-    if not 1 <= page <= pages:
-        abort(404, f"page {page} does not exist; there are {pages}")
+    page = requested_page(pages)
     shown = items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     listed = {"total": len(items), "page": page, "pages": pages}
     return render(
