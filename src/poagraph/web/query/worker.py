@@ -115,11 +115,14 @@ def serve(conn: Connection, store_path: str, in_memory: bool) -> None:
     # pyoxigraph releases the GIL while it evaluates, so this thread runs during queries
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     try:
-        replica = Replica(store_path, in_memory)
-    except Exception as exc:  # report any failure to open to the parent, which logs it
-        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        try:
+            replica = Replica(store_path, in_memory)
+        except Exception as exc:  # report any failure to open to the parent, which logs it
+            conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+            return
+        conn.send(("ready", os.getpid(), replica.version, len(replica.store)))
+    except OSError:  # the web process went away while we started (shutdown): so do we
         return
-    conn.send(("ready", os.getpid(), replica.version, len(replica.store)))
     threading.Thread(target=replica.follow, daemon=True, name="poagraph-sync").start()
     while True:
         try:
@@ -139,7 +142,10 @@ def serve(conn: Connection, store_path: str, in_memory: bool) -> None:
             outcome = Outcome(status=error.status, message=str(error))
         except Exception as exc:  # a store or engine failure: the parent logs it as 500
             outcome = Outcome(status=500, message=f"{type(exc).__name__}: {exc}")
-        conn.send(outcome)
+        try:
+            conn.send(outcome)
+        except OSError:  # the web process went away mid-job: so do we
+            return
 
 
 if __name__ == "__main__":
