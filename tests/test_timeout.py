@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
-from _endpoint import server_process
+from _endpoint import server_process, wait_until_busy
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
 pytestmark = pytest.mark.server
@@ -36,27 +35,6 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     del store
     with server_process(path, timeout_s=LIMIT_S, executors=2) as server:
         yield server
-
-
-def cpu_ticks(pid: int) -> int:
-    """User + system CPU time of a process, in clock ticks (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-
-
-def wait_until_busy(server, n: int = 1, within_s: float = 20.0) -> set[int]:
-    """Wait until `n` query workers are computing (CPU time grows over 0.2 s); their PIDs."""
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        before = {pid: cpu_ticks(pid) for pid in server.query_worker_pids()}
-        time.sleep(0.2)
-        busy = {pid for pid, ticks in before.items() if cpu_ticks(pid) - ticks >= 5}
-        if len(busy) >= n:
-            return busy
-    raise AssertionError(f"no {n} busy query worker(s) within {within_s} s")
 
 
 def timed_get(url: str, params: dict, results: dict, key: str) -> None:

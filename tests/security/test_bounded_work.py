@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from _endpoint import oxigraph_server, poagraph_command, server_process
+from _endpoint import oxigraph_server, poagraph_command, server_process, wait_until_busy
 from pyoxigraph import (
     Literal,
     NamedNode,
@@ -78,15 +78,6 @@ def server(tmp_path_factory: pytest.TempPathFactory):
         yield server
 
 
-def cpu_ticks(pid: int) -> int:
-    """User + system CPU time of a process, in clock ticks (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-
-
 def rss_mb(pid: int) -> float:
     """Resident memory of a process in MB (0 once it is gone)."""
     try:
@@ -96,18 +87,6 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
-
-
-def wait_until_busy(server, n: int = 1, within_s: float = 20.0) -> set[int]:
-    """Wait until `n` query workers are computing (CPU time grows over 0.2 s); their PIDs."""
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        before = {pid: cpu_ticks(pid) for pid in server.query_worker_pids()}
-        time.sleep(0.2)
-        busy = {pid for pid, ticks in before.items() if cpu_ticks(pid) - ticks >= 5}
-        if len(busy) >= n:
-            return busy
-    raise AssertionError(f"no {n} busy query worker(s) within {within_s} s")
 
 
 def wait_for_pool(server, size: int, without: set[int], within_s: float = 30.0) -> set[int]:
