@@ -85,7 +85,9 @@ class Replica:
             for change in delta or ():
                 change.apply(self.store)
                 self.version = change.version
-        except Exception:  # a change that cannot be applied: start again from the store
+        except Exception as exc:  # a change that cannot be applied: start again from the store
+            message = f"query worker: a change failed ({exc!r:.200}): reloading the store"
+            print(message, file=sys.stderr)
             delta = None
         if delta is None:
             self.store = None  # free the old copy before loading the new one
