@@ -101,7 +101,7 @@ def build(
         records = extract(doc, gaz)
 
         step(f"Mapping {len(records)} records to RDF")
-        quads = list(mapping.records_to_quads(records, graph.value))
+        quads = list(mapping.records_to_quads(records, graph.value, language=doc.language))
 
         step(f"Validating {doc.slug}")
         warnings = _validate(doc.slug, quads, reference_graphs)

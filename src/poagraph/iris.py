@@ -27,6 +27,7 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCTERMS = "http://purl.org/dc/terms/"
 PROV = "http://www.w3.org/ns/prov#"
 SH = "http://www.w3.org/ns/shacl#"
+OA = "http://www.w3.org/ns/oa#"
 
 #: The prefixes written into Turtle and TriG (exports, CONSTRUCT results, pages, reports),
 #: predeclared for `poagraph query`, and used to show IRIs as short names.
@@ -42,7 +43,7 @@ PREFIXES = {
     "org": "http://www.w3.org/ns/org#",
     "prov": PROV,
     "schema": "https://schema.org/",
-    "oa": "http://www.w3.org/ns/oa#",
+    "oa": OA,
 }
 
 #: Namespaces shown short too, though the graph does not write them.
@@ -116,3 +117,14 @@ def outcome(report_slug: str, n: int) -> str:
 
 def event(report_slug: str, n: int) -> str:
     return f"{ID}report/{report_slug}/event/{n}"
+
+
+def annotation(report_slug: str, n: int) -> str:
+    """The n-th evidence annotation of a report (oa:Annotation); its target and selectors
+    are `{annotation}/target`, `{annotation}/quote` and `{annotation}/position`."""
+    return f"{ID}report/{report_slug}/annotation/{n}"
+
+
+def statement(report_slug: str, n: int) -> str:
+    """The n-th relation of a report stated as an rdf:Statement, the body of an annotation."""
+    return f"{ID}report/{report_slug}/statement/{n}"

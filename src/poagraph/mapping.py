@@ -90,12 +90,21 @@ def _normalise(record: dict, context: dict, prefixes: set[str]) -> dict:
 
 
 def records_to_quads(
-    records: Iterable[dict], graph: str, context_file: Path = CONTEXT_FILE
+    records: Iterable[dict],
+    graph: str,
+    context_file: Path = CONTEXT_FILE,
+    language: str | None = None,
 ) -> list[Quad]:
-    """All records as quads in `graph` (the report's or contribution's named graph)."""
+    """All records as quads in `graph` (the report's or contribution's named graph).
+
+    With `language` (a report's metadata `language`), every plain string becomes a
+    literal in that language, except the keys the context declares as codes
+    (`"@language": null`: acronyms, currencies, ISO codes)."""
     context = load_context(context_file)
     prefixes = _prefixes(context)
     nodes = [_normalise(r, context, prefixes) for r in records]
+    if language:
+        context = {**context, "@language": language}
     document = {"@context": context, "@id": graph, "@graph": nodes}
     try:
         return list(parse(json.dumps(document), format=RdfFormat.JSON_LD))

@@ -70,6 +70,11 @@ class Document:
     passages: list[Passage] = field(default_factory=list)
 
     @property
+    def language(self) -> str:
+        """The report's language tag (metadata `language`, BCP 47), for its literals."""
+        return str(self.metadata.get("language") or "en")
+
+    @property
     def footnotes(self) -> list[Passage]:
         return [p for p in self.passages if p.kind == "footnote"]
 
