@@ -46,4 +46,28 @@ DESIGN_PROPERTIES = [
     "number",
     "date",
     "participant",
+    # issue 10: what the report means (status), how a value was found (inferred, discovered)
+    "status",
+    "discovered",
+    "inferred",
+]
+#: DESIGN §2: poa:status takes the concepts of a SKOS scheme (not classes or properties).
+DESIGN_STATUS_SCHEME = "OutcomeStatus"
+DESIGN_STATUS_CONCEPTS = ["Achieved", "Planned"]
+#: DESIGN §2: evidence as W3C Web Annotation (oa: = http://www.w3.org/ns/oa#), the terms
+#: the graph uses: an annotation, its target (a specific resource of a passage) and the two
+#: selectors of the exact words.
+DESIGN_ANNOTATION_TERMS = [
+    "Annotation",
+    "hasBody",
+    "hasTarget",
+    "motivatedBy",
+    "SpecificResource",
+    "hasSource",
+    "hasSelector",
+    "TextQuoteSelector",
+    "exact",
+    "TextPositionSelector",
+    "start",
+    "end",
 ]

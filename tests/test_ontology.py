@@ -13,7 +13,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
-from design_terms import DESIGN_CLASSES, DESIGN_PROPERTIES
+from design_terms import (
+    DESIGN_CLASSES,
+    DESIGN_PROPERTIES,
+    DESIGN_STATUS_CONCEPTS,
+    DESIGN_STATUS_SCHEME,
+)
 
 from poagraph import iris, paths, reference
 
@@ -61,6 +66,12 @@ COMMITMENT_TITLES = {
     7: "Mobilizing financial resources",
 }
 
+#: What declares a term of the poa: namespace: a class, a property, or a SKOS concept or
+#: scheme the ontology defines (poa:OutcomeStatus and its concepts).
+DECLARING_TYPES = (
+    "owl:Class, owl:ObjectProperty, owl:DatatypeProperty, skos:Concept, skos:ConceptScheme"
+)
+
 ORGANISATION_KINDS = [
     "un-agency",
     "government-body",
@@ -91,8 +102,9 @@ def select(store: ox.Store, query: str) -> list:
 
 def test_design_term_lists_are_complete() -> None:
     # guards the parametrised cases below against silently shrinking
-    assert len(DESIGN_CLASSES) == 12 and len(DESIGN_PROPERTIES) == 29
-    assert len(set(DESIGN_CLASSES + ADDED_CLASSES + DESIGN_PROPERTIES + ADDED_PROPERTIES)) == 52
+    assert len(DESIGN_CLASSES) == 12 and len(DESIGN_PROPERTIES) == 32
+    assert len(set(DESIGN_CLASSES + ADDED_CLASSES + DESIGN_PROPERTIES + ADDED_PROPERTIES)) == 55
+    assert len(DESIGN_STATUS_CONCEPTS) == 2
 
 
 def test_ontology_files_parse_with_a_second_parser() -> None:
@@ -153,7 +165,7 @@ def test_every_term_in_the_namespace_is_a_declared_term(onto: ox.Store) -> None:
         for r in select(
             onto,
             "SELECT ?t WHERE { ?t a ?k ; rdfs:isDefinedBy ?o "
-            "FILTER(?k IN (owl:Class, owl:ObjectProperty, owl:DatatypeProperty)) }",
+            f"FILTER(?k IN ({DECLARING_TYPES})) }}",
         )
     }
     assert used - declared == set()
@@ -186,6 +198,7 @@ def test_datatypes_of_literals(onto: ox.Store) -> None:
         "ldcGraduationYear": "gYear",
         "isLDC": "boolean",
         "curated": "boolean",
+        "discovered": "boolean",
         "number": "integer",
         "footnoteNumber": "integer",
         "startOffset": "integer",
@@ -206,6 +219,70 @@ def test_organisation_kinds(onto: ox.Store) -> None:
                skos:prefLabel ?l ; skos:definition ?d }}""",
     )
     assert sorted(r["c"].value.rsplit("/", 1)[1] for r in rows) == sorted(ORGANISATION_KINDS)
+
+
+def test_outcome_status_scheme(onto: ox.Store) -> None:
+    """DESIGN §2: poa:status takes poa:Achieved ("it happened: done, received, spent,
+    reached") or poa:Planned ("target, forecast, commitment"), the skos:Concepts of the
+    scheme poa:OutcomeStatus."""
+    scheme = f"poa:{DESIGN_STATUS_SCHEME}"
+    assert ask(
+        onto, f"ASK {{ {scheme} a skos:ConceptScheme ; skos:prefLabel ?l ; skos:definition ?d }}"
+    )
+    rows = select(
+        onto,
+        f"""SELECT ?c ?label ?def WHERE {{ {scheme} skos:hasTopConcept ?c .
+            ?c a skos:Concept ; skos:inScheme {scheme} ; skos:topConceptOf {scheme} ;
+               skos:prefLabel ?label ; skos:definition ?def ;
+               rdfs:isDefinedBy <{ONTOLOGY}> .
+            FILTER(LANG(?label) = "en") }}""",
+    )
+    found = {r["c"].value.removeprefix(iris.POA): r["def"].value for r in rows}
+    assert sorted(found) == sorted(DESIGN_STATUS_CONCEPTS)
+    assert "happened" in found["Achieved"]
+    assert all(w in found["Planned"] for w in ("target", "forecast", "will", "aims to"))
+    # the property: on outcomes, one of the two concepts
+    assert ask(onto, "ASK { poa:status a owl:ObjectProperty ; rdfs:domain poa:Outcome }")
+    values = select(
+        onto,
+        """SELECT ?v WHERE { poa:status rdfs:range ?r . ?r owl:oneOf ?list .
+            ?list rdf:rest*/rdf:first ?v }""",
+    )
+    assert sorted(r["v"].value for r in values) == [iris.poa("Achieved"), iris.poa("Planned")]
+
+
+def test_inferred_and_discovered(onto: ox.Store) -> None:
+    """poa:inferred names a property (rdf:Property) whose value the text does not state,
+    with skos:editorialNote giving the reason; poa:discovered is a boolean."""
+    assert ask(onto, "ASK { poa:inferred a owl:ObjectProperty ; rdfs:range rdf:Property }")
+    assert ask(
+        onto,
+        """ASK { poa:inferred skos:definition ?d
+            FILTER(CONTAINS(STR(?d), "skos:editorialNote")) }""",
+    )
+    assert ask(onto, "ASK { poa:discovered a owl:DatatypeProperty ; rdfs:range xsd:boolean }")
+
+
+def test_evidence_and_language_rules_are_documented(onto: ox.Store) -> None:
+    """The ontology says how evidence uses Web Annotation (oa:hasBody, oa:exact, offsets)
+    and that report literals carry a language tag."""
+    notes = " ".join(
+        r["n"].value for r in select(onto, f"SELECT ?n WHERE {{ <{ONTOLOGY}> skos:scopeNote ?n }}")
+    )
+    for words in (
+        "oa:Annotation",
+        "oa:hasBody",
+        "rdf:Statement",
+        "oa:TextQuoteSelector",
+        "oa:exact",
+        "oa:TextPositionSelector",
+        "oa:start",
+        "language tag",
+    ):
+        assert words in notes, words
+    assert ask(
+        onto, """ASK { poa:quote skos:scopeNote ?n FILTER(CONTAINS(STR(?n), "oa:exact")) }"""
+    )
 
 
 def test_seven_commitments_with_official_titles(onto: ox.Store) -> None:
@@ -250,7 +327,7 @@ def _declared_terms() -> set[str]:
     store = ox.Store()
     store.extend(reference.ontology_quads())
     query = f"""SELECT ?t WHERE {{ ?t a ?k ; rdfs:isDefinedBy <{ONTOLOGY}>
-        FILTER(?k IN (owl:Class, owl:ObjectProperty, owl:DatatypeProperty)) }}"""
+        FILTER(?k IN ({DECLARING_TYPES})) }}"""
     rows = store.query(PREFIXES + query, use_default_graph_as_union=True)
     return {r["t"].value.removeprefix(iris.POA) for r in rows}
 
@@ -367,3 +444,20 @@ def test_every_poa_term_in_the_built_graph_is_declared(built_store_path: Path) -
         del store
     assert used, "the built graph uses no poa: term at all"
     assert used - _declared_terms() == set()
+
+
+def test_the_vocabulary_guide_queries_run_on_the_built_graph(built_store_path: Path) -> None:
+    """docs/vocabulary.md says every query in it runs as it is on the bundled graph: each
+    returns rows, and the status query finds both achieved and planned outcomes (the report
+    says "By mid-May 2006 IOM will have assisted 5,300 IDPs")."""
+    guide = (paths.ROOT / "docs" / "vocabulary.md").read_text(encoding="utf-8")
+    queries = re.findall(r"```sparql\n(.*?)```", guide, re.S)
+    assert len(queries) >= 6
+    store = ox.Store.read_only(str(built_store_path))
+    try:
+        answers = [list(store.query(q, use_default_graph_as_union=True)) for q in queries]
+    finally:
+        del store
+    assert all(answers), [q.splitlines()[1] for q, a in zip(queries, answers, strict=True) if not a]
+    statuses = {r["status"].value for r in answers[0]}
+    assert statuses == {iris.poa("Achieved"), iris.poa("Planned")}

@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad
+from rdflib.namespace import RDF
 
 from . import iris, store
 from .errors import BuildError
+from .validation.model import ValidationReport
 from .validation.render import to_text
-from .validation.shacl import validate_graph
+from .validation.shacl import run_shapes
+from .validation.shapes import REPORT
 
 #: progress(description, completed_steps, total_steps); called before each step and at the end.
 Progress = Callable[[str, int, int], None]
@@ -128,12 +131,16 @@ def build(
 
 
 def _validate(slug: str, quads: list[Quad], reference_graphs: dict[NamedNode, list[Quad]]) -> str:
-    """Check a report graph against the shapes, with the reference data in view.
+    """Check a report graph against the graph shapes and the report shapes (shapes/report.ttl:
+    a status for every outcome, evidence annotations, language tags), with the reference
+    data in view (and checked too).
 
     Raises BuildError on violations; returns the report text when there are warnings.
     """
     reference = [q for qs in reference_graphs.values() for q in qs]
-    report = validate_graph(quads, reference, source=slug)
+    results, data = run_shapes([*quads, *reference], shapes=REPORT)
+    report = ValidationReport(source=slug, results=results)
+    report.resources = len(set(data.subjects(RDF.type, None)))
     if not report.conforms:
         raise BuildError(
             f"the graph of report {slug!r} does not conform to the shapes", to_text(report)

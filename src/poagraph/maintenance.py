@@ -32,6 +32,7 @@ from poagraph import iris, store
 from poagraph.errors import QueryError, UpdateRejected
 from poagraph.validation.model import ValidationReport
 from poagraph.validation.shacl import validate_graph
+from poagraph.validation.shapes import GRAPH, REPORT
 from poagraph.web.query import guard
 
 #: The reference data: in view whenever a graph is checked; a change to it checks them all.
@@ -129,15 +130,25 @@ def _count(report: ValidationReport) -> str:
 def check(
     after: dict[str, set[Triple]], changed: dict[str, set | None], *, source: str
 ) -> ValidationReport:
-    """The changed graphs checked as the build checks a report graph: with the reference
-    graphs in view (as they are after the change); all graphs when reference data changed."""
+    """The changed graphs checked as the build checks them: with the reference graphs in
+    view (as they are after the change), a report graph with the report shapes as well;
+    all graphs when reference data changed."""
     if any(g in REFERENCE_GRAPHS for g in changed):
         checked = [n for n in after if n]
     else:
         checked = [g for g, ts in changed.items() if ts is not None and g not in REFERENCE_GRAPHS]
+    checked = [g for g in checked if g not in REFERENCE_GRAPHS]
     reference = [t for g in REFERENCE_GRAPHS for t in after.get(g, ())]
-    quads = [t for g in checked if g not in REFERENCE_GRAPHS for t in after[g]]
-    return validate_graph(quads, reference, source=source)
+    reports = [g for g in checked if g.startswith(iris.GRAPH + "report/")]
+    others = [g for g in checked if g not in reports]
+    combined = ValidationReport(source=source)
+    for graphs, shapes in ((reports, REPORT), (others, GRAPH)):
+        if graphs or (shapes == GRAPH and not reports):
+            quads = [t for g in graphs for t in after[g]]
+            part = validate_graph(quads, reference, source=source, shapes=shapes)
+            combined.results += part.results
+            combined.resources += part.resources
+    return combined
 
 
 # ------------------------------------------------------------------------------ SPARQL Update

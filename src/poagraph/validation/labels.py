@@ -7,7 +7,7 @@ import rdflib
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 
 from .. import iris
-from .shapes import load_shapes, property_names
+from .shapes import all_shapes, property_names
 from .terms import local_name
 
 POA = rdflib.Namespace(iris.POA)
@@ -50,7 +50,7 @@ def _outcome_name(data: rdflib.Graph, node: rdflib.term.Node) -> str:
 def path_label(path: rdflib.term.Node | None, shape: rdflib.term.Node | None = None) -> str:
     """The property in words (the sh:name the shapes give it), else its local name; for a
     check on the whole resource, the name of the shape."""
-    shapes = load_shapes(True)
+    shapes = all_shapes()
     own = shapes.value(shape, SH.name) if shape is not None else None
     if path is None or (own is not None and shapes.value(shape, SH.path) is not None):
         return str(own or "")

@@ -29,7 +29,7 @@ from .. import paths
 from ..errors import ShapesError
 from .labels import describe, path_label
 from .model import Result, ValidationReport, merge_results
-from .shapes import SEVERITIES, core_shapes, load_shapes, shape_name
+from .shapes import GRAPH, SEVERITIES, core_shapes, load_shapes, shape_name
 from .terms import to_ox_triple, to_rdflib, to_rdflib_term
 
 _SUBCLASS = str(RDFS.subClassOf)
@@ -43,15 +43,17 @@ def validate_graph(
     reference: Iterable[Quad | Triple] = (),
     *,
     source: str = "graph",
+    shapes: str = GRAPH,
 ) -> ValidationReport:
     """Check a built graph (e.g. a report graph) with the reference data in view.
 
     `quads` are what is checked; `reference` (ontology and vocab quads) resolves classes,
     countries and commitments the graph points to, and is checked too, so that the bundled
-    graph as a whole must conform. The build fails unless `.conforms`.
+    graph as a whole must conform. `shapes` names the shape set (shapes.SHAPE_SETS: a
+    report graph must satisfy shapes.REPORT as well). The build fails unless `.conforms`.
     """
     triples = [*quads, *reference]
-    results, data = run_shapes(triples)
+    results, data = run_shapes(triples, shapes=shapes)
     report = ValidationReport(source=source, results=results)
     report.resources = len(set(data.subjects(RDF.type, None)))
     return report
@@ -68,7 +70,7 @@ def validate_store(db: Store, *, source: str = "store") -> ValidationReport:
 def run_shapes(
     triples: Iterable[Quad | Triple] | rdflib.Graph,
     *,
-    contribution: bool = False,
+    shapes: str = GRAPH,
     only: set[rdflib.term.Node] | None = None,
 ) -> tuple[list[Result], rdflib.Graph]:
     """Validate `triples` with the shapes; keep results about `only` (if given).
@@ -83,7 +85,7 @@ def run_shapes(
     most severe. Returns the results and the data as an rdflib graph (for labels).
     """
     with _no_cyclic_gc():
-        return _run_shapes(triples, contribution=contribution, only=only)
+        return _run_shapes(triples, shapes=shapes, only=only)
 
 
 @contextlib.contextmanager
@@ -104,7 +106,7 @@ def _no_cyclic_gc() -> Iterator[None]:
 def _run_shapes(
     triples: Iterable[Quad | Triple] | rdflib.Graph,
     *,
-    contribution: bool,
+    shapes: str,
     only: set[rdflib.term.Node] | None,
 ) -> tuple[list[Result], rdflib.Graph]:
     if isinstance(triples, rdflib.Graph):
@@ -114,7 +116,7 @@ def _run_shapes(
         data = to_rdflib(triples)
     _conforms, results_graph, text = shacl_validate(
         data,
-        shacl_graph=core_shapes(contribution),
+        shacl_graph=core_shapes(shapes),
         inference="none",
         advanced=True,
         inplace=True,
@@ -127,7 +129,7 @@ def _run_shapes(
         _result(results_graph, data, node)
         for node in results_graph.subjects(RDF.type, SH.ValidationResult)
     ]
-    results += run_sparql(triples, data, contribution=contribution)
+    results += run_sparql(triples, data, shapes=shapes)
     if only is not None:
         results = [r for r in results if r.focus in only]
     return merge_results(results), data
@@ -184,8 +186,8 @@ class _SparqlCheck:
 
 
 @functools.cache
-def _sparql_checks(contribution: bool) -> tuple[_SparqlCheck, ...]:
-    shapes = load_shapes(contribution)
+def _sparql_checks(shape_set: str) -> tuple[_SparqlCheck, ...]:
+    shapes = load_shapes(shape_set)
     checks = []
     for shape, constraint in shapes.subject_objects(SH.sparql):
         prefixes = "".join(
@@ -229,14 +231,14 @@ def _subclasses(triples: list[Quad | Triple]) -> dict[str, set[str]]:
 
 
 def run_sparql(
-    triples: list[Quad | Triple], data: rdflib.Graph, *, contribution: bool = False
+    triples: list[Quad | Triple], data: rdflib.Graph, *, shapes: str = GRAPH
 ) -> list[Result]:
     """The shapes' SPARQL constraints, each run once over all its targets (pyoxigraph)."""
     db = Store()
     db.extend(Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples)
     subclasses = _subclasses(triples)
     results = []
-    for check in _sparql_checks(contribution):
+    for check in _sparql_checks(shapes):
         classes = set().union(*(subclasses.get(t, {t}) for t in check.targets))
         solutions = db.query(check.query(classes))
         names = [v.value for v in solutions.variables]

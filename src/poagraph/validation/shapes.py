@@ -9,28 +9,51 @@ from rdflib.namespace import SH
 
 from .. import paths
 
-#: Shapes every graph must satisfy; contributions must satisfy CONTRIBUTION_SHAPES as well.
+#: Shapes every graph must satisfy; contributions must satisfy CONTRIBUTION_SHAPES as well,
+#: and a report graph the build made REPORT_SHAPES (status, annotations, language tags).
 GRAPH_SHAPES = ("poa.ttl", "currencies.ttl")
 CONTRIBUTION_SHAPES = ("contribution.ttl",)
+REPORT_SHAPES = ("report.ttl",)
+
+#: The shape sets, by name: any graph, a partner's contribution, a report graph the build made.
+GRAPH = "graph"
+CONTRIBUTION = "contribution"
+REPORT = "report"
+
+#: Which files each check reads.
+SHAPE_SETS: dict[str, tuple[str, ...]] = {
+    GRAPH: GRAPH_SHAPES,
+    CONTRIBUTION: GRAPH_SHAPES + CONTRIBUTION_SHAPES,
+    REPORT: GRAPH_SHAPES + REPORT_SHAPES,
+}
 
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
 
 @functools.cache
-def load_shapes(contribution: bool = False) -> rdflib.Graph:
-    """The shapes graph (cached: parsed once per process)."""
+def load_shapes(shape_set: str = GRAPH) -> rdflib.Graph:
+    """The shapes graph of one check (cached: parsed once per process): GRAPH any graph,
+    CONTRIBUTION a partner's contribution, REPORT a report graph (see SHAPE_SETS)."""
     graph = rdflib.Graph()
-    names = GRAPH_SHAPES + (CONTRIBUTION_SHAPES if contribution else ())
-    for name in names:
+    for name in SHAPE_SETS[shape_set]:
         graph.parse(paths.SHAPES / name, format="turtle")
     return graph
 
 
 @functools.cache
-def core_shapes(contribution: bool) -> rdflib.Graph:
+def all_shapes() -> rdflib.Graph:
+    """Every shape of shapes/, for the names results are shown with."""
+    graph = rdflib.Graph()
+    for name in dict.fromkeys(f for names in SHAPE_SETS.values() for f in names):
+        graph.parse(paths.SHAPES / name, format="turtle")
+    return graph
+
+
+@functools.cache
+def core_shapes(shape_set: str) -> rdflib.Graph:
     """The shapes without their SPARQL constraints (shacl.run_sparql runs those)."""
     graph = rdflib.Graph()
-    for t in load_shapes(contribution):
+    for t in load_shapes(shape_set):
         if t[1] != SH.sparql:
             graph.add(t)
     return graph
@@ -40,13 +63,13 @@ def shape_name(shape: rdflib.term.Node | None) -> str:
     """The sh:name the shapes give `shape` ("" if none)."""
     if shape is None:
         return ""
-    return str(load_shapes(True).value(shape, SH.name) or "")
+    return str(all_shapes().value(shape, SH.name) or "")
 
 
 @functools.cache
 def property_names() -> dict[rdflib.term.Node, str]:
     """Each property a shape constrains with the sh:name it is given there (the first)."""
-    shapes = load_shapes(True)
+    shapes = all_shapes()
     names: dict[rdflib.term.Node, str] = {}
     for shape, path in shapes.subject_objects(SH.path):
         name = shapes.value(shape, SH.name)
