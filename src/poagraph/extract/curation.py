@@ -3,7 +3,9 @@
 mappings/curated-outcomes.yaml holds, per report slug, two lists:
 
 - `outcomes`: corrections of an automatic outcome (unit, value, qualifier, currency,
-  country as ISO3 codes, programme by slug or name, startYear, endYear);
+  country as ISO3 codes, programme by slug or name, startYear, endYear), its `status`
+  (planned or achieved: overrides the reading of the sentence, poagraph.extract.status),
+  and `inferred`: {field: reason} for each curated value the quote does not state;
 - `ignore`: quantities that are not results, with the reason (descriptive counts, targets
   restated, breakdowns of a total stated beside them).
 
@@ -12,7 +14,9 @@ passage, exactly as in the report, that contain it once. A curated quote that ho
 whole sentence (e.g. with the sentence before, which states the year) becomes the
 outcome's poa:quote; a shorter one only locates the number. An entry whose quote is not in
 the report, is ambiguous, or does not hold its number as a quantity is an error that names
-the entry: curation never silently goes stale when the report or the reader changes.
+the entry: curation never silently goes stale when the report or the reader changes. So
+is a curated year that the outcome's quote does not state, unless `inferred` gives the
+reason: a curator cannot slip an unmarked inference into the graph.
 """
 
 from __future__ import annotations
@@ -43,6 +47,9 @@ _FIELDS = {
     "endYear": "endYear",
 }
 _META = {"number", "quote", "note", "reason"}
+#: Fields of an outcome entry that are not record values.
+_DECISIONS = {"status", "inferred"}
+STATUSES = {"planned": "Planned", "achieved": "Achieved"}
 
 
 @dataclass
@@ -56,6 +63,8 @@ class CuratedEntry:
     fields: dict = field(default_factory=dict)
     path: str = CURATED.name  #: the file of the entry, for messages
     line: int | None = None  #: its 1-based line there
+    status: str | None = None  #: "Planned" or "Achieved" when curated
+    inferred: dict = field(default_factory=dict)  #: field -> why its value is inferred
     passage: int | None = None  #: resolved: Passage.n holding the quote
     offset: int | None = None  #: resolved: offset of the number in that passage's text
     used: bool = False
@@ -85,6 +94,9 @@ class CuratedEntry:
         quote replaces the sentence when it is longer (it holds what the sentence lacks,
         such as the year stated in the sentence before)."""
         out: dict = {"quote": self.quote} if sentence in self.quote else {}
+        quote = out.get("quote", sentence)
+        if self.status:
+            out["status"] = iris.poa(self.status)
         for key, value in self.fields.items():
             target = _FIELDS[key]
             if key == "country":
@@ -94,7 +106,22 @@ class CuratedEntry:
                 value = _programme_iri(value, gaz, self)
             elif key in ("startYear", "endYear") and value is not None:
                 value = int(value)
+                if key not in self.inferred and not re.search(rf"(?<!\d){value}(?!\d)", quote):
+                    raise self.error(
+                        MappingsError,
+                        f"{key} {value} is not stated in the quote; give the reason in "
+                        f"'inferred: {{{key}: ...}}' or quote the words that state it",
+                    )
             out[target] = value
+        return out
+
+    def inferences(self, automatic: dict[str, str]) -> dict[str, str]:
+        """The record keys whose value is inferred, with the reason: the automatic ones
+        (years from "the last three years") unless this entry replaces the value, then the
+        entry's own `inferred`."""
+        replaced = {_FIELDS[k] for k in self.fields}
+        out = {k: why for k, why in automatic.items() if k not in replaced}
+        out.update({_FIELDS[k]: why for k, why in self.inferred.items()})
         return out
 
 
@@ -175,13 +202,24 @@ def _entry(report: str, section: str, i: int, raw, path: Path, line: int | None)
     for key in ("number", "quote"):
         if not isinstance(raw.get(key), str | int) or str(raw[key]) == "":
             raise error(f"needs {key!r} (the text as written in the report)")
-    allowed = _META | (set(_FIELDS) if section == "outcomes" else set())
+    allowed = _META | (set(_FIELDS) | _DECISIONS if section == "outcomes" else set())
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise error(f"unknown field(s) {unknown}; allowed: {sorted(allowed)}")
     if section == "ignore" and not raw.get("reason"):
         raise error("an ignored number needs a reason")
     fields = {k: raw[k] for k in _FIELDS if k in raw}
+    status = raw.get("status")
+    if status is not None and status not in STATUSES:
+        raise error(f"status must be one of {sorted(STATUSES)}, not {status!r}")
+    inferred = raw.get("inferred") or {}
+    if not isinstance(inferred, dict):
+        raise error("inferred must map fields to the reason, e.g. {startYear: 'why'}")
+    for key, why in inferred.items():
+        if key not in fields:
+            raise error(f"inferred {key!r} is not a field this entry sets")
+        if not isinstance(why, str) or not why.strip():
+            raise error(f"inferred {key!r} needs the reason (a sentence)")
     return CuratedEntry(
         report,
         section,
@@ -192,6 +230,8 @@ def _entry(report: str, section: str, i: int, raw, path: Path, line: int | None)
         fields,
         str(path),
         line,
+        status=STATUSES.get(status) if status else None,
+        inferred=dict(inferred),
     )
 
 

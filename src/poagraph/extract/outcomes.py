@@ -6,9 +6,11 @@ the number; its unit from the counted noun phrase and the verb of the clause ("t
 of over 180,000 former refugees" -> "former refugees returned"); its countries from the
 passage's place heading (narrowed by the countries the sentence names next to the number
 when the heading lists several); its programme from the sentence; its years from the
-sentence; its evidence and quote from the passage and sentence. Corrections and deliberate
-ignores are data, keyed by their exact quote: mappings/curated-outcomes.yaml (see
-poagraph.curation). Counts of setting nouns ("30 countries", "six different ministries")
+sentence, or from a relative phrase, marked inferred (poagraph.extract.years); its status,
+Achieved or Planned, from the wording of the number's clause (poagraph.extract.status);
+its evidence and quote from the passage and sentence. Corrections and deliberate ignores
+are data, keyed by their exact quote: mappings/curated-outcomes.yaml (see
+poagraph.extract.curation). Counts of setting nouns ("30 countries", "six different ministries")
 are ignored as descriptive counts (the nouns are listed in mappings/quantities.yaml).
 """
 
@@ -23,7 +25,9 @@ from .curation import CuratedEntry, Curation, load_curation
 from .entities import reporting_organisation
 from .quantities import Lexicon, NumberMention, find_numbers, load_lexicon
 from .report import Document, Passage
-from .sentences import sentence_at
+from .sentences import sentence_at, sentence_spans
+from .status import decide
+from .years import Years, notes, sentence_years
 
 #: Why a count with no counted noun is not an outcome ("Five of these programmes").
 NO_NOUN = "no counted noun: refers to things counted elsewhere"
@@ -146,39 +150,6 @@ def is_descriptive(text: str, mention: NumberMention, lex: Lexicon) -> bool:
     return any(" ".join(words[-k:]) in lex.descriptive_nouns for k in (1, 2, 3))
 
 
-# -- years --------------------------------------------------------------------------------
-
-
-def _year_of(m: NumberMention) -> int | None:
-    if m.kind in ("year", "date") and isinstance(m.value, int) and 1800 <= m.value <= 2099:
-        return m.value
-    return None
-
-
-def derive_years(
-    sentence: str, mentions: list[NumberMention], report_year: int | None, lex: Lexicon
-) -> tuple[int | None, int | None]:
-    """(startYear, endYear) the sentence states for its facts."""
-    rel = re.search(r"\b(?:the\s+)?(?:last|past)\s+(\w+)\s+years\b", sentence, re.IGNORECASE)
-    if rel and report_year:
-        n = lex.number_words.get(rel.group(1).lower())
-        n = n if n is not None else int(rel.group(1)) if rel.group(1).isdigit() else None
-        if n:
-            return (report_year - n, report_year)
-    years = [(m, y) for m in mentions if (y := _year_of(m)) is not None]
-    if not years:
-        return (None, None)
-    values = [y for _, y in years]
-    if len(set(values)) == 1:
-        m = years[0][0]
-        lead = sentence[max(0, m.start - 40) : m.start]
-        if re.search(r"\bsince\s+(?:the\s+beginning\s+of\s+)?(?:\w+\s+)?$", lead, re.I):
-            return (values[0], None)
-        if re.search(r"\bby\s+(?:(?:mid-|end\s+of\s+)?\w+\s+)?$", lead, re.I):
-            return (None, values[0])
-    return (min(values), max(values))
-
-
 # -- countries and programmes -------------------------------------------------------------
 
 
@@ -244,6 +215,7 @@ def assess(
         mentions = find_numbers(text, lex)
         quantities = [m for m in mentions if m.is_quantity]
         heading = passage_countries.get(p.n, [])
+        years_at = sentence_years(text, sentence_spans(text), mentions, report_year, lex)
         for m in quantities:
             entry = cur.entry_for(p, m)
             s, e = sentence_at(text, m.number_start)
@@ -262,7 +234,7 @@ def assess(
             in_sentence = [_shift(x, -s) for x in mentions if s <= x.number_start < e]
             others = [x for x in in_sentence if x.is_quantity and x != local]
             countries = narrow_countries(sentence, local, heading, gaz, others)
-            start_year, end_year = derive_years(sentence, in_sentence, report_year, lex)
+            years = years_at.get(s, Years())
             record = {
                 "@type": "Outcome",
                 "value": m.value,
@@ -271,17 +243,22 @@ def assess(
                 "currency": m.currency,
                 "country": [iris.country(c) for c in countries],
                 "outcomeOf": _programme(sentence, local, countries, gaz),
-                "startYear": start_year,
-                "endYear": end_year,
+                "startYear": years.start,
+                "endYear": years.end,
+                "status": iris.poa(decide(sentence, local.number_start).status),
                 "reportedBy": reporter,
                 "evidence": iris.passage(doc.slug, p.n),
                 "quote": p.text[s:e],  # the source words, a footnote inside included
             }
+            inferred = dict(years.inferred)
             status = "outcome"
             if entry is not None:
                 record.update(entry.overrides(gaz, p.text[s:e]))
+                inferred = entry.inferences(inferred)
                 record["curated"] = True
                 status = "curated"
+            record["inferred"] = [iris.poa(k) for k in inferred]
+            record["editorialNote"] = notes(inferred)
             findings.append(Finding(p, m, status, record=record, entry=entry))
     cur.check_all_used()
     n = 0
