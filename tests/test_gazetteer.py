@@ -135,6 +135,53 @@ def test_matches_carry_exact_offsets(gaz: Gazetteer, source: str) -> None:
         assert m.iri.startswith("https://w3id.org/poagraph/id/")
 
 
+# -- regions ---------------------------------------------------------------------------------
+
+
+def test_a_region_name_starting_a_longer_name_is_no_region(gaz: Gazetteer, source: str) -> None:
+    """ "...were officially asked by the East Africa Community (EAC) at its annual Chiefs
+    of Immigration meeting": the body, not the region; "two other countries in East Africa":
+    the region."""
+    community = "were officially asked by the East Africa Community (EAC) at its annual"
+    region = "the Tanzanian Immigration department and two other countries in East Africa aims"
+    for sentence in (community, region):
+        assert sentence in source
+    assert gaz.regions_in(community) == []
+    assert {m.key for m in gaz.organisations_in(community)} == {"eac"}
+    (m,) = gaz.regions_in(region)
+    assert (m.key, m.surface) == ("east-africa", "East Africa")
+    assert [m.key for m in gaz.regions_in("the West Africa Network of migrants")] == []
+    # a sentence may go on after the region; only a capitalised word continues its name
+    assert [m.key for m in gaz.regions_in("in West Africa. In 2005")] == ["west-africa"]
+    assert [m.key for m in gaz.regions_in("in West Africa and beyond")] == ["west-africa"]
+
+
+def test_a_region_with_a_capitalised_tail_is_the_region(gaz: Gazetteer) -> None:
+    """A region's own longer name is a variant of regions.yaml ("Great Lakes Region")."""
+    (m,) = gaz.regions_in("returns to the Great Lakes Region of Africa")
+    assert (m.key, m.surface) == ("great-lakes", "Great Lakes Region")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "key"),
+    [
+        ("Further, the Uganda Training and Resource Centre", "country", "UGA"),
+        ("to the Sierra Leone Parliamentary and Presidential 2002 elections", "country", "SLE"),
+        ("Ethiopia Government's development strategy", "country", "ETH"),
+        ("IOM Cambodia has been working with", "organisation", "iom"),
+        ("submission to the EAC Council of Ministers", "organisation", "eac"),
+    ],
+)
+def test_a_country_or_body_starting_a_longer_name_is_still_named(
+    gaz: Gazetteer, source: str, sentence: str, kind: str, key: str
+) -> None:
+    """A country's name before a capitalised word is that country's (its centre, its
+    elections, its government), a body's name its office or organ: still mentions."""
+    assert " ".join(sentence.split()) in " ".join(source.split())
+    found = gaz.countries_in(sentence) if kind == "country" else gaz.organisations_in(sentence)
+    assert key in [m.key for m in found]
+
+
 # -- organisations ---------------------------------------------------------------------------
 
 
@@ -255,7 +302,8 @@ def _quotes_of(entry: dict) -> list[str]:
 
 
 def _copy_mappings(tmp_path: Path) -> Path:
-    for name in ("countries", "regions", "organisations", "organisation-groups", "programmes"):
+    names = ("countries", "regions", "organisations", "organisation-groups", "programmes")
+    for name in (*names, "place-names"):
         (tmp_path / f"{name}.yaml").write_text(
             (paths.MAPPINGS / f"{name}.yaml").read_text(encoding="utf-8"), encoding="utf-8"
         )
@@ -300,3 +348,78 @@ def test_theme_programmes_are_gazetteer_programmes(gaz: Gazetteer) -> None:
     slugs = set(themes.get("programmes") or {})
     assert len(slugs) > 10
     assert slugs - set(gaz.programmes) == set()
+
+
+# -- names that are also places ----------------------------------------------------------------
+
+
+def _small_mappings(tmp_path: Path, organisations: str, regions: str = "[]\n") -> Path:
+    """countries.yaml and place-names.yaml as shipped, with the given organisations."""
+    for name in ("countries", "place-names"):
+        text = (paths.MAPPINGS / f"{name}.yaml").read_text(encoding="utf-8")
+        (tmp_path / f"{name}.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "organisations.yaml").write_text(organisations, encoding="utf-8")
+    (tmp_path / "regions.yaml").write_text(regions, encoding="utf-8")
+    (tmp_path / "programmes.yaml").write_text("[]\n", encoding="utf-8")
+    return tmp_path
+
+
+_EU = """
+- slug: european-union
+  label: European Union
+  acronym: EU
+  kind: intergovernmental
+  place_name: true
+  label_note: a test entry
+- slug: european-commission
+  label: European Commission
+  acronym: EC
+  kind: intergovernmental
+"""
+
+
+def _orgs(gaz: Gazetteer, text: str) -> list[str]:
+    return [m.key for m in gaz.organisations_in(text)]
+
+
+def test_a_name_that_is_also_a_place_is_the_place_after_a_locative_word(tmp_path: Path) -> None:
+    """ "Returnees from the European Union receive an integrated reception and reintegration
+    package": where the returnees come from, not the organisation."""
+    gaz = load_gazetteer(_small_mappings(tmp_path, _EU))
+    assert _orgs(gaz, "Returnees from the European Union receive an integrated package") == []
+    assert _orgs(gaz, "the number of migrants in the EU.") == []
+    assert _orgs(gaz, "workers moving within the\nEuropean Union, and others") == []
+    # the body itself: named as an actor, or as part of a longer name
+    assert _orgs(gaz, "The European Union funded the project.") == ["european-union"]
+    assert _orgs(gaz, "in close collaboration with the EU and UNDP") == ["european-union"]
+    assert _orgs(gaz, "support in the EU Election Observation Mission") == ["european-union"]
+    # a body without place_name is never a place
+    assert _orgs(gaz, "Returnees from the European Commission") == ["european-commission"]
+
+
+def test_the_place_rule_is_off_without_its_cue_words(tmp_path: Path) -> None:
+    d = _small_mappings(tmp_path, _EU)
+    (d / "place-names.yaml").unlink()
+    gaz = load_gazetteer(d)
+    assert _orgs(gaz, "Returnees from the European Union receive") == ["european-union"]
+
+
+def test_the_loaders_accept_the_curation_keys(tmp_path: Path) -> None:
+    """global, label_note, place_name (entities) and note, stated (regions) are data the
+    extraction reads; the loaders keep them on the entry."""
+    d = _small_mappings(
+        tmp_path,
+        _EU,
+        regions="- slug: mekong-region\n  label: Mekong Region\n"
+        "  includesCountry: [THA, KHM, VNM, MMR, LAO]\n  note: a note\n"
+        '  stated: "the Mekong Region (Thailand, Cambodia, Vietnam, Myanmar and Lao PDR)"\n',
+    )
+    (d / "programmes.yaml").write_text(
+        "- slug: tcm\n  label: Technical Cooperation on Migration\n  global: true\n"
+        "  label_note: why\n",
+        encoding="utf-8",
+    )
+    gaz = load_gazetteer(d)
+    assert gaz.programmes["tcm"].data["global"] is True
+    assert gaz.organisations["european-union"].data["place_name"] is True
+    assert gaz.regions["mekong-region"].data["stated"].startswith("the Mekong Region")

@@ -3,14 +3,20 @@ the place its heading gives it) and its actions."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from poagraph import iris
 from poagraph.errors import ReportError
 
+from .annotations import mark_inferred
 from .evidence import Evidence
 from .gazetteer import Gazetteer, Match
 from .report import Document, Passage, line_of
+
+#: What a passage's names are evidence of: countries and regions are shared resources on
+#: which a report states nothing (the passage keeps them as poa:mentions).
+EVIDENCED = ("organisation", "programme")
 
 
 def check_places(doc: Document, gaz: Gazetteer) -> None:
@@ -31,6 +37,8 @@ def check_places(doc: Document, gaz: Gazetteer) -> None:
 
 
 def report_record(doc: Document, reporter: str) -> dict:
+    """The report; its year (dcterms:issued) comes from the metadata and is marked inferred
+    unless the title or the lines before the first commitment write it."""
     rec = {
         "@id": iris.report(doc.slug),
         "@type": "Report",
@@ -41,6 +49,15 @@ def report_record(doc: Document, reporter: str) -> dict:
     year = doc.metadata.get("year")
     if year:
         rec["issued"] = {"@value": str(year), "@type": "xsd:gYear"}
+        front = doc.text[: doc.commitments[0].start] if doc.commitments else ""
+        # a year inside a range ("the decade 2001-2010") does not date the report
+        written = re.compile(rf"(?<![\d–-]){re.escape(str(year))}(?![\d–-])")
+        if not (written.search(front) or written.search(doc.title)):
+            mark_inferred(
+                rec,
+                ["issued"],
+                f"the year {year} is from the report's metadata; the report does not date itself",
+            )
     return rec
 
 
@@ -51,26 +68,31 @@ class Passages:
     records: list[dict]
     mentions: dict[int, list[Match]]  #: passage n -> what the gazetteers find in it
     heading_region: dict[int, str]  #: passage n -> the region its place heading names
+    addresses: dict[int, str]  #: passage n -> the action (or commitment) it sits under
 
 
 def passages(
     doc: Document, gaz: Gazetteer, countries: dict[int, list[str]], evidence: Evidence
 ) -> Passages:
-    """One record per passage; every gazetteer hit is noted as evidence of what it names."""
+    """One record per passage; every organisation or programme it names is noted as evidence
+    of it (its sentence)."""
     actions = {a.n: a for a in doc.actions}
-    out = Passages([], {}, {})
+    out = Passages([], {}, {}, {})
     for p in doc.passages:
         here = countries.get(p.n, [])
         found = gaz.mentions(p.text, here)
         out.mentions[p.n] = found
         for m in found:
-            evidence.note_mention(p, m)
+            if m.kind in EVIDENCED:
+                evidence.note_mention(p, m)
         rec = _passage_record(doc, p)
         if p.action is not None:
             a = actions[p.action]
             rec["addresses"] = iris.action(a.commitment, a.title)
         elif p.commitment is not None:
             rec["addresses"] = iris.commitment(p.commitment)
+        if "addresses" in rec:
+            out.addresses[p.n] = rec["addresses"]
         if here:
             rec["country"] = [iris.country(c) for c in here]
         region = gaz.resolve_place(p.place.heading).region if p.place is not None else None

@@ -1,9 +1,9 @@
-"""The named things of a report: who wrote it, the programmes it describes, the
-organisations and regions it names, and the countries it mentions.
+"""The named things of a report: who wrote it, the organisations and regions it names.
 
 Each step takes what it reads (the gazetteer, the evidence noted so far) and returns its
 records with the organisations and regions it brought in; what ends in the graph is what
-the passages name plus what a stated fact needs.
+the passages name plus what a stated fact needs. Nothing from the report is stated on a
+shared resource (a country, a region's evidence): the passages keep their mentions.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from poagraph import iris, reference
 from poagraph.errors import MappingsError
 
-from .evidence import Evidence, as_list, locate
+from .annotations import Wording, check_label, mark_inferred
+from .evidence import Evidence, Span, as_list, find_quote
 from .gazetteer import Entity, Gazetteer, Match
-from .report import Document, Passage
+from .report import Document
 
 #: What may surround the organisation's names in the title: "the", brackets, commas.
 _AROUND_NAMES = re.compile(r"(?:\s|[(),]|\bthe\b)*", re.IGNORECASE)
@@ -81,103 +82,81 @@ def known_organisation(gaz: Gazetteer, slug: str, where: str) -> Entity:
     return gaz.organisations[slug]
 
 
-def name_organisation(
-    out: Named, evidence: Evidence, org: Entity, p: Passage | None, quote: str | None
-) -> str:
+def name_organisation(out: Named, evidence: Evidence, org: Entity, span: Span | None) -> str:
     """An organisation named by a programme or event fact is in the graph even if no
-    passage names it on its own; the fact's passage is then its evidence too."""
+    passage names it on its own; the fact's words are then its evidence too."""
     out.organisations.add(org.slug)
-    if p is not None and org.iri not in evidence:
-        evidence.note(org.iri, p, quote)
+    if span is not None and org.iri not in evidence:
+        evidence.note(org.iri, span)
     return org.iri
 
 
-# -- programmes ------------------------------------------------------------------------------
+# -- the reporting organisation's names ----------------------------------------------------
 
 
-def programmes(
-    doc: Document,
-    gaz: Gazetteer,
-    countries: dict[int, list[str]],
-    heading_region: dict[int, str],
-    reporter: str,
-    evidence: Evidence,
-) -> Named:
-    """The programmes the report names or describes (programmes.yaml facts whose quote is
-    in the text), with who implements, funds and partners in them and where they run."""
-    out = Named()
-    for e in gaz.programmes.values():
-        relations = _relations(doc, gaz, e, evidence, out)
-        for quote in as_list(e.data.get("quote")):
-            p = locate(doc, quote)
-            if p is not None:
-                evidence.note(e.iri, p, quote)
-        if e.iri not in evidence:
-            continue  # the report does not name or describe it
-        if "implementedBy" not in e.data:
-            relations["implementedBy"] = [reporter]
-        rec = entity_record(e, "Programme", evidence)
-        rec.update({k: list(dict.fromkeys(v)) for k, v in relations.items() if v})
-        rec.update(_where_it_runs(e, evidence, countries, heading_region, out))
-        if e.data.get("partOf"):
-            rec["isPartOf"] = iris.programme(e.data["partOf"])
-        for key in ("startYear", "endYear"):
-            if e.data.get(key):
-                rec[key] = {"@value": str(e.data[key]), "@type": "xsd:gYear"}
-        out.records.append(rec)
-    return out
+@dataclass(frozen=True)
+class Reporter:
+    """The reporting organisation: its IRI and its names (whole words), to tell whether a
+    sentence names it."""
+
+    iri: str
+    names: re.Pattern[str]
 
 
-def _relations(
-    doc: Document, gaz: Gazetteer, e: Entity, evidence: Evidence, out: Named
-) -> dict[str, list[str]]:
-    """implementedBy / partner / fundedBy -> organisation IRIs, for the facts the report
-    states (a fact with a quote that is not in the text belongs to another report)."""
-    relations: dict[str, list[str]] = {}
-    for key in ("implementedBy", "partner", "fundedBy"):
-        for item in e.data.get(key) or []:
-            slug, quote = (
-                (item, None) if isinstance(item, str) else (item["org"], item.get("quote"))
-            )
-            org = known_organisation(gaz, slug, f"programmes.yaml {e.slug} {key}")
-            p = None
-            if quote is not None:
-                p = locate(doc, quote)
-                if p is None:
-                    continue
-                evidence.note(e.iri, p, quote)
-            relations.setdefault(key, []).append(org.iri)
-            name_organisation(out, evidence, org, p, quote)
-    return relations
+def reporter(doc: Document, gaz: Gazetteer) -> Reporter:
+    """The reporting organisation with its names (gazetteer names, or the title's name and
+    acronym)."""
+    iri = reporting_organisation(doc, gaz)
+    return Reporter(iri, _reporter_pattern(doc, gaz, iri))
 
 
-def _where_it_runs(
-    e: Entity,
-    evidence: Evidence,
-    countries: dict[int, list[str]],
-    heading_region: dict[int, str],
-    out: Named,
-) -> dict:
-    """The gazetteer's countries and region, and the place headings of the passages that
-    name the programme."""
-    places, regions = list(e.countries), [e.data.get("region")]
-    for n in evidence.of(e.iri).evidence:
-        places += countries.get(n, [])
-        regions.append(heading_region.get(n))
-    rec: dict = {}
-    if places:
-        rec["country"] = [iris.country(c) for c in dict.fromkeys(places)]
-    regions = [r for r in dict.fromkeys(regions) if r]
-    if regions:
-        rec["region"] = [iris.region(r) for r in regions]
-        out.regions.update(regions)
-    return rec
+def _reporter_pattern(doc: Document, gaz: Gazetteer, reporter: str) -> re.Pattern[str]:
+    e = gaz.organisations.get(reporter.rsplit("/", 1)[-1])
+    if e is not None and e.iri == reporter:
+        names = list(e.surfaces)
+    else:
+        m = _NAME_AND_ACRONYM.fullmatch(doc.organisation)
+        names = [doc.organisation, *([m["name"], m["acronym"]] if m else [])]
+    return names_pattern(names)
 
 
-# -- organisations, regions, countries ----------------------------------------------------
+def names_pattern(names: Iterable[str]) -> re.Pattern[str]:
+    """Any of `names` as whole words, longest first; ' also matches the typographic ’."""
+    names = sorted({n.replace("’", "'") for n in names if n}, key=len, reverse=True)
+    alternatives = "|".join(re.escape(n).replace("'", "['’]") for n in names)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
-def entity_record(e: Entity, rdf_type: str, evidence: Evidence) -> dict:
+def note_reporter(doc: Document, gaz: Gazetteer, who: Reporter, evidence: Evidence) -> None:
+    """A reporting organisation the gazetteers do not know: the passages that name it are
+    its evidence (its sentence each), as a gazetteer hit would be."""
+    if who.iri in evidence or who.iri.rsplit("/", 1)[-1] in gaz.organisations:
+        return
+    for p in doc.passages:
+        for m in who.names.finditer(p.text):
+            evidence.note_mention(p, Match("", "organisation", who.iri, *m.span(), m.group(0)))
+
+
+# -- organisations and regions ---------------------------------------------------------------
+
+
+def _surfaces_in(e: Entity, evidence: Evidence) -> list[str]:
+    """The entity's names as the report writes them: where passages name it, else as the
+    words of its evidence hold them."""
+    found = evidence.of(e.iri)
+    own = {v.replace("’", "'") for v in e.surfaces}
+    if found.surfaces:
+        # its own names first; a group surface ("Governments of Ireland and Norway") only
+        # when the report never names it alone
+        mine = [v for v in found.surfaces if v.replace("’", "'") in own]
+        return mine or found.surfaces
+    words = " ".join(evidence.words(s) for s in found.spans).replace("’", "'")
+    return [s for s in e.surfaces if s.replace("’", "'") in words]
+
+
+def entity_record(e: Entity, rdf_type: str, evidence: Evidence, wording: Wording) -> dict:
+    """Label, variants and acronyms of a gazetteer entity; a label the report never writes
+    is marked inferred."""
     f = evidence.of(e.iri)
     shown = {e.label, *e.acronyms}
     # Seen spellings of its own names only: a group surface ("Governments of Ireland
@@ -190,17 +169,20 @@ def entity_record(e: Entity, rdf_type: str, evidence: Evidence) -> dict:
         rec["altLabel"] = list(dict.fromkeys(alt))
     if e.acronyms:
         rec["acronym"] = list(e.acronyms)
-    rec.update(evidence.fields(e.iri))
+    where = f"mappings/{e.kind}s.yaml"
+    check_label(rec, wording, _surfaces_in(e, evidence), e.data.get("label_note"), where)
     return rec
 
 
-def organisations(gaz: Gazetteer, evidence: Evidence, used: set[str]) -> list[dict]:
+def organisations(
+    gaz: Gazetteer, evidence: Evidence, used: set[str], wording: Wording
+) -> list[dict]:
     """Every gazetteer organisation a passage names, or a fact needs (`used` slugs)."""
     records, kinds = [], reference.organisation_kinds()
     for e in gaz.organisations.values():
         if e.iri not in evidence and e.slug not in used:
             continue
-        rec = entity_record(e, "Organisation", evidence)
+        rec = entity_record(e, "Organisation", evidence, wording)
         kind = e.data.get("kind", "other")
         if kind not in kinds:
             raise MappingsError(f"organisations.yaml {e.slug}: unknown kind {kind!r}")
@@ -216,8 +198,13 @@ def mentioned(mentions: dict[int, list[Match]], kind: str) -> list[str]:
     return list(dict.fromkeys(m.key for ms in mentions.values() for m in ms if m.kind == kind))
 
 
-def regions(gaz: Gazetteer, evidence: Evidence, used: Iterable[str]) -> list[dict]:
-    """The records of the regions `used` (slugs), in slug order."""
+#: Why a region's members are what they are, when regions.yaml gives no `note`.
+MEMBERS_NOTE = "the member list is curated in mappings/regions.yaml; the report does not list it"
+
+
+def regions(doc: Document, gaz: Gazetteer, used: Iterable[str], wording: Wording) -> list[dict]:
+    """The records of the regions `used` (slugs), in slug order. A member list is inferred
+    unless its `stated` quote (the report's words listing the members) is in this report."""
     records = []
     for slug in sorted(set(used)):
         r = gaz.regions.get(slug)
@@ -228,12 +215,10 @@ def regions(gaz: Gazetteer, evidence: Evidence, used: Iterable[str]) -> list[dic
             rec["altLabel"] = list(r.variants)
         if r.countries:
             rec["includesCountry"] = [iris.country(c) for c in r.countries]
-        rec.update(evidence.fields(r.iri))
+            stated = r.data.get("stated")
+            if not (stated and find_quote(doc, str(stated))):
+                mark_inferred(rec, ["includesCountry"], r.data.get("note") or MEMBERS_NOTE)
+        used_names = [n for n in (r.label, *r.variants) if wording.writes(n)]
+        check_label(rec, wording, used_names, r.data.get("label_note"), "mappings/regions.yaml")
         records.append(rec)
     return records
-
-
-def country_evidence(evidence: Evidence, mentions: dict[int, list[Match]]) -> list[dict]:
-    """Where each country is named (the Country resources live in the vocab graph)."""
-    iso3s = mentioned(mentions, "country")
-    return [{"@id": iris.country(c), **evidence.fields(iris.country(c))} for c in iso3s]

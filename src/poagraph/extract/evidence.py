@@ -1,80 +1,113 @@
-"""Which passages state a resource, and with which words: the evidence ledger.
+"""Which passages state a claim, and with which words: the evidence ledger.
 
-Every extracted fact points to the passages that state it (`evidence`) and quotes their
-exact words (`quote`, a substring of the passage text). The extraction steps note what they
-find in one `Evidence` ledger, handed from step to step; `fields` gives a resource's
-evidence and quotes for its record.
+A claim is a resource IRI (an Outcome, Programme, Organisation or Event) or a relation
+`(subject, predicate, object)` that the graph states as an rdf:Statement. The ledger keeps,
+for each claim, the spans of passage text that state it: the passage and the start and end
+of the exact words inside its text (a sentence, or a curated quote of mappings/). The
+extraction steps note what they find in one `Evidence`, handed from step to step;
+`annotations` turns every (claim, span) into a W3C Web Annotation at the end.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from poagraph import iris
-
 from .gazetteer import Match
 from .report import Document, Passage
 from .sentences import sentence_at
 
+#: A resource IRI, or (subject, predicate, object) IRIs of a relation.
+Claim = str | tuple[str, str, str]
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """Words of one passage: `passage.text[start:end]`."""
+
+    passage: int  #: Passage.n
+    start: int
+    end: int
+
 
 @dataclass
 class Found:
-    """What the passages say about one resource: where it is named, and the first words."""
+    """What the passages say about one claim: the spans of words that state it, and for
+    each span found by a name, the name as written."""
 
-    evidence: dict[int, None] = field(default_factory=dict)  #: passage n, in order
-    quotes: dict[str, None] = field(default_factory=dict)
-    surfaces: dict[str, None] = field(default_factory=dict)
+    spans: dict[Span, None] = field(default_factory=dict)  #: in the order noted
+    named: dict[Span, str] = field(default_factory=dict)  #: span -> surface of the name
 
-    def add(self, passage: Passage, quote: str | None, surface: str | None = None) -> None:
-        """A name found again in the same passage adds no second quote; a curated
-        statement (no surface) always does."""
-        again = passage.n in self.evidence
-        self.evidence.setdefault(passage.n)
-        if quote and not (again and surface):
-            self.quotes.setdefault(quote)
-        if surface:
-            self.surfaces.setdefault(surface)
+    @property
+    def passages(self) -> list[int]:
+        """The passages (numbers) that state it, in the order noted."""
+        return list(dict.fromkeys(s.passage for s in self.spans))
+
+    @property
+    def surfaces(self) -> list[str]:
+        """The names as written, in the order noted."""
+        return list(dict.fromkeys(self.named.values()))
 
 
 class Evidence:
-    """Resource IRI -> what the passages of one report say about it."""
+    """Claim -> the spans of one report's passages that state it."""
 
     def __init__(self, doc: Document):
+        self.doc = doc
         self.slug = doc.slug
-        self.found: dict[str, Found] = {}
+        self.by_n = {p.n: p for p in doc.passages}
+        self.found: dict[Claim, Found] = {}
 
-    def __contains__(self, iri: str) -> bool:
-        return iri in self.found
+    def __contains__(self, claim: Claim) -> bool:
+        return claim in self.found
 
-    def note(self, iri: str, p: Passage, quote: str | None, surface: str | None = None) -> None:
-        self.found.setdefault(iri, Found()).add(p, quote, surface)
+    def note(self, claim: Claim, span: Span) -> Span:
+        """`span` states `claim` (a curated quote or a sentence: always kept)."""
+        self.found.setdefault(claim, Found()).spans.setdefault(span)
+        return span
 
     def note_mention(self, p: Passage, m: Match) -> None:
-        """A gazetteer hit: the passage names it; its sentence is the quote."""
+        """A gazetteer hit: the passage names it, its sentence is the words. A name found
+        again in the same passage adds no second span."""
+        f = self.found.setdefault(m.iri, Found())
+        if p.n in f.passages:
+            return
         s, e = sentence_at(p.text, m.start)
-        self.note(m.iri, p, p.text[s:e], m.surface)
+        span = Span(p.n, s, e)
+        f.spans.setdefault(span)
+        f.named.setdefault(span, m.surface)
 
-    def of(self, iri: str) -> Found:
-        """What is known of `iri` (empty when no passage states it)."""
-        return self.found.get(iri, Found())
+    def of(self, claim: Claim) -> Found:
+        """What is known of `claim` (empty when no passage states it)."""
+        return self.found.get(claim, Found())
 
-    def fields(self, iri: str) -> dict:
-        """The record keys `evidence` (passage IRIs) and `quote`; none when unstated."""
-        f = self.found.get(iri)
-        if not f:
-            return {}
-        return {
-            "evidence": [iris.passage(self.slug, n) for n in f.evidence],
-            "quote": list(f.quotes),
-        }
+    def passage(self, span: Span) -> Passage:
+        return self.by_n[span.passage]
+
+    def words(self, span: Span) -> str:
+        """The exact words of `span`."""
+        return self.by_n[span.passage].text[span.start : span.end]
+
+    def sentences(self, span: Span) -> Span:
+        """`span` widened to the whole sentences it touches."""
+        text = self.by_n[span.passage].text
+        s = sentence_at(text, span.start)[0]
+        e = sentence_at(text, max(span.start, span.end - 1))[1]
+        return Span(span.passage, min(s, span.start), max(e, span.end))
 
 
-def locate(doc: Document, quote: str) -> Passage | None:
-    """The first passage whose text holds `quote` exactly."""
+def find_quote(doc: Document, quote: str) -> Span | None:
+    """The span of the first passage whose text holds `quote` exactly."""
     for p in doc.passages:
-        if quote in p.text:
-            return p
+        i = p.text.find(quote)
+        if i >= 0:
+            return Span(p.n, i, i + len(quote))
     return None
+
+
+def quote_in(p: Passage, quote: str) -> Span | None:
+    """The span of `quote` in passage `p` (its first occurrence), or None."""
+    i = p.text.find(quote)
+    return Span(p.n, i, i + len(quote)) if i >= 0 else None
 
 
 def as_list(value) -> list:

@@ -1,17 +1,23 @@
 """Find countries, regions, organisations and programmes in report text.
 
 The knowledge is data in mappings/ (countries.yaml, regions.yaml, organisations.yaml,
-programmes.yaml); this module only compiles it into matchers. Matching is exact-case
-(acronyms must not match ordinary words), whole-word, leftmost-longest: "Guinea-Bissau"
-wins over "Guinea", "UN-OCHA" over "OCHA". The same name may denote different bodies in
-different countries ("Ministry of Women's Affairs" of Cambodia vs of Afghanistan): such
-names resolve by the passage's countries and are skipped when the context cannot decide.
+programmes.yaml); this module compiles it into matchers (`matching`: exact-case,
+whole-word, leftmost-longest) and says what a match means. The same name may denote
+different bodies in different countries ("Ministry of Women's Affairs" of Cambodia vs of
+Afghanistan): such names resolve by the passage's countries and are skipped when the
+context cannot decide. A body whose name is also a place (`place_name: true`) after a
+locative word of place-names.yaml is the place ("Returnees from the European Union").
+A region's name at the start of a longer capitalised name is no mention of the region:
+"East Africa Community" names a body, not the region (a region written with a capitalised
+tail, "Great Lakes Region", is a variant in regions.yaml). A country's, organisation's or
+programme's name there still names it: "Uganda Revenue Authority" is Uganda's, "IOM
+Cambodia" is IOM's office, "RQA Kabul" the programme's.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,21 +27,10 @@ from poagraph import iris, paths
 from poagraph.errors import MappingsError
 
 from .countries import check_iso3, common_name, country_names
+from .matching import Entity, EntityIndex, Match, as_tuple, continued, norm, pattern
 
 #: What may separate the places of a heading: "DRC and Rwanda", "Senegal, Mali and ...".
 _SEPARATORS = re.compile(r"^(?:\s|,|;|&|\band\b|\bthe\b)*$")
-
-
-@dataclass(frozen=True)
-class Match:
-    """One mention: `text[start:end] == surface`."""
-
-    key: str  #: ISO3 for a country, slug otherwise
-    kind: str  #: "country", "region", "organisation" or "programme"
-    iri: str
-    start: int
-    end: int
-    surface: str
 
 
 @dataclass(frozen=True)
@@ -55,28 +50,6 @@ class PlaceRef:
 
 
 @dataclass(frozen=True)
-class Entity:
-    """An organisation or programme of the gazetteer (the YAML entry, normalised)."""
-
-    slug: str
-    kind: str  #: "organisation" or "programme"
-    label: str
-    acronyms: tuple[str, ...]
-    variants: tuple[str, ...]
-    countries: tuple[str, ...]  #: the country of a national body; where a programme runs
-    data: dict = field(compare=False, hash=False)  #: the whole YAML entry
-
-    @property
-    def iri(self) -> str:
-        mint = iris.organisation if self.kind == "organisation" else iris.programme
-        return mint(self.slug)
-
-    @property
-    def surfaces(self) -> tuple[str, ...]:
-        return (self.label, *self.variants, *self.acronyms)
-
-
-@dataclass(frozen=True)
 class Region:
     slug: str
     label: str
@@ -87,106 +60,6 @@ class Region:
     @property
     def iri(self) -> str:
         return iris.region(self.slug)
-
-
-def _trie_regex(words: Iterable[str]) -> str:
-    """A regex for a set of literal words, factored as a trie so that thousands of names
-    cost one pass over the text; at every branch the longer continuation is tried first."""
-    trie: dict = {}
-    for w in words:
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = True
-
-    def emit(node: dict) -> str:
-        end = "" in node
-        branches = []
-        for ch in sorted(k for k in node if k):
-            atom = "['’]" if ch == "'" else re.escape(ch)
-            branches.append(atom + emit(node[ch]))
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if end:
-            return f"(?:{body})?"
-        return body
-
-    return emit(trie)
-
-
-def _pattern(surfaces: Iterable[str]) -> re.Pattern[str] | None:
-    """Whole-word, exact-case, leftmost-longest matcher; ' also matches the typographic ’."""
-    words = {_norm(s) for s in surfaces if s}
-    if not words:
-        return None
-    return re.compile(rf"(?<!\w)(?:{_trie_regex(words)})(?!\w)")
-
-
-def _norm(surface: str) -> str:
-    return surface.replace("’", "'")
-
-
-def _as_tuple(value) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    return tuple(value)
-
-
-def _countries_of(context: str | Sequence[str] | None) -> tuple[str, ...]:
-    if context is None:
-        return ()
-    if isinstance(context, str):
-        return (context,)
-    return tuple(context)
-
-
-class _EntityIndex:
-    """Surfaces -> candidate entities, with context-dependent choice."""
-
-    def __init__(self, entities: list[Entity], groups: list[dict]):
-        self.by_slug = {e.slug: e for e in entities}
-        self.candidates: dict[str, list[Entity]] = {}
-        for e in entities:
-            for s in e.surfaces:
-                bucket = self.candidates.setdefault(_norm(s), [])
-                if e not in bucket:
-                    bucket.append(e)
-        #: surfaces naming several entities at once ("Governments of Ireland and Norway")
-        self.groups: dict[str, list[Entity]] = {}
-        for g in groups:
-            members = [self.by_slug[m] for m in g["members"]]
-            self.groups[_norm(g["surface"])] = members
-        self.pattern = _pattern([*self.candidates, *self.groups])
-
-    def choose(self, surface: str, countries: tuple[str, ...]) -> list[Entity]:
-        surface = _norm(surface)
-        if surface in self.groups:
-            return self.groups[surface]
-        cands = self.candidates[surface]
-        local = [e for e in cands if set(e.countries) & set(countries)]
-        if local:
-            return local[:1]
-        # Outside its country a national body's name counts only when the name is
-        # unmistakable: not shared with another entry and not flagged as generic.
-        free = [
-            e
-            for e in cands
-            if not e.countries or (len(cands) == 1 and not e.data.get("generic", False))
-        ]
-        return free[:1] if len(free) == 1 else []
-
-    def find(self, text: str, context, kind: str) -> list[Match]:
-        if self.pattern is None:
-            return []
-        countries = _countries_of(context)
-        found = []
-        for m in self.pattern.finditer(text):
-            for e in self.choose(m.group(0), countries):
-                found.append(Match(e.slug, kind, e.iri, m.start(), m.end(), m.group(0)))
-        return found
 
 
 class Gazetteer:
@@ -200,15 +73,16 @@ class Gazetteer:
         organisations: list[Entity],
         programmes: list[Entity],
         org_groups: list[dict],
+        place_cue: re.Pattern[str] | None = None,
     ):
-        self.country_names = {_norm(k): v for k, v in country_names.items()}
+        self.country_names = {norm(k): v for k, v in country_names.items()}
         self.ambiguous = ambiguous
         self.regions = {r.slug: r for r in regions}
-        self.region_names = {_norm(s): r.slug for r in regions for s in (r.label, *r.variants)}
-        self._country_re = _pattern(self.country_names)
-        self._place_re = _pattern([*self.country_names, *self.region_names])
-        self._orgs = _EntityIndex(organisations, org_groups)
-        self._progs = _EntityIndex(programmes, [])
+        self.region_names = {norm(s): r.slug for r in regions for s in (r.label, *r.variants)}
+        self._country_re = pattern(self.country_names)
+        self._place_re = pattern([*self.country_names, *self.region_names])
+        self._orgs = EntityIndex(organisations, org_groups, place_cue)
+        self._progs = EntityIndex(programmes, [])
 
     # -- lookups -------------------------------------------------------------------------
     @property
@@ -227,14 +101,15 @@ class Gazetteer:
         return [
             Match(iso3, "country", iris.country(iso3), m.start(), m.end(), m.group(0))
             for m in self._country_re.finditer(text)
-            if (iso3 := self.country_names[_norm(m.group(0))])
+            if (iso3 := self.country_names[norm(m.group(0))])
         ]
 
     def regions_in(self, text: str) -> list[Match]:
+        """Region mentions; not a region's name that starts a longer capitalised name."""
         out = []
         for m in self._place_re.finditer(text):
-            slug = self.region_names.get(_norm(m.group(0)))
-            if slug:
+            slug = self.region_names.get(norm(m.group(0)))
+            if slug and not continued(text, m.end()):
                 out.append(
                     Match(slug, "region", self.regions[slug].iri, m.start(), m.end(), m.group(0))
                 )
@@ -276,7 +151,7 @@ class Gazetteer:
             gap = h[pos : m.start()]
             if not _SEPARATORS.match(gap):
                 unresolved.append(gap.strip(" ,"))
-            key = _norm(m.group(0))
+            key = norm(m.group(0))
             if key in self.region_names and key not in self.country_names:
                 region = region or self.region_names[key]
             else:
@@ -330,15 +205,15 @@ def _entities(path: Path, kind: str) -> list[Entity]:
             raise MappingsError(f"{where}: duplicate slug {entry['slug']!r}")
         seen.add(entry["slug"])
         countries = tuple(
-            check_iso3(c, where) for c in _as_tuple(entry.get("country", entry.get("countries")))
+            check_iso3(c, where) for c in as_tuple(entry.get("country", entry.get("countries")))
         )
         out.append(
             Entity(
                 slug=entry["slug"],
                 kind=kind,
                 label=entry["label"],
-                acronyms=_as_tuple(entry.get("acronym")),
-                variants=_as_tuple(entry.get("variants")),
+                acronyms=as_tuple(entry.get("acronym")),
+                variants=as_tuple(entry.get("variants")),
                 countries=countries,
                 data=entry,
             )
@@ -384,7 +259,7 @@ def load_gazetteer(mappings_dir: Path | str = paths.MAPPINGS) -> Gazetteer:
         if "slug" not in r or "label" not in r:
             raise MappingsError(f"{where}: needs slug and label")
         members = tuple(check_iso3(c, where) for c in r.get("includesCountry", []) or [])
-        regions.append(Region(r["slug"], r["label"], _as_tuple(r.get("variants")), members, r))
+        regions.append(Region(r["slug"], r["label"], as_tuple(r.get("variants")), members, r))
     orgs = _with_governments(_entities(d / "organisations.yaml", "organisation"), names, cdata)
     org_groups = (
         _read_yaml(d / "organisation-groups.yaml")
@@ -398,7 +273,17 @@ def load_gazetteer(mappings_dir: Path | str = paths.MAPPINGS) -> Gazetteer:
         if missing:
             raise MappingsError(f"organisation-groups.yaml {g.get('surface')!r}: unknown {missing}")
     _check_programmes(progs, slugs, {r.slug for r in regions})
-    return Gazetteer(names, ambiguous, regions, orgs, progs, org_groups or [])
+    cue = _place_cue(d / "place-names.yaml")
+    return Gazetteer(names, ambiguous, regions, orgs, progs, org_groups or [], cue)
+
+
+def _place_cue(path: Path) -> re.Pattern[str] | None:
+    """The locative words of place-names.yaml, as "ends with one of them (and 'the')"."""
+    words = ((_read_yaml(path) or {}) if path.exists() else {}).get("prepositions") or []
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(str(w)) for w in words)
+    return re.compile(rf"(?<!\w)(?:{alternatives})\s+(?:the\s+)?$", re.IGNORECASE)
 
 
 def _check_programmes(progs: list[Entity], orgs: set[str], regions: set[str]) -> None:

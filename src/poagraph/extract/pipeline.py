@@ -1,13 +1,17 @@
 """Turn a parsed report into records: JSON-LD node objects keyed by the poa: local names.
 
 One record per resource (report, passage, action, programme, event, organisation, region,
-country evidence, outcome, theme links). Every extracted fact points to the passage that
-states it (`evidence`) and quotes its exact words (`quote`). What is found comes from the
-gazetteers and curated data in mappings/; this package only walks the document.
+outcome, theme links), then the evidence: every claim that needs words (an outcome,
+programme, organisation or event, and every implementedBy / partner / fundedBy /
+participant / outcomeOf relation, as an rdf:Statement) is the body of W3C Web Annotations
+pointing at the exact words of a passage. Only an Outcome keeps `evidence` + `quote`.
+What is found comes from the gazetteers and curated data in mappings/; this package only
+walks the document.
 
-The steps run in the order below, each given what it reads: the evidence ledger is filled
-by the passages (what they name), then the programmes' and events' facts; the records of
-organisations, regions and countries are written from it last.
+The steps run in the order below, each given what it reads: the outcomes first (their
+words describe their programmes), then the passages (what they name), the programmes' and
+events' facts; the records of organisations and regions are written from the ledger, and
+the annotations last.
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ from pathlib import Path
 
 from poagraph import paths
 
-from . import document, entities, themes
+from . import annotations, document, entities, themes
 from .events import events
 from .evidence import Evidence, as_list
 from .gazetteer import Gazetteer, passage_countries
 from .outcomes import extract_outcomes
+from .programmes import programmes
 from .report import Document
 
 
@@ -30,34 +35,40 @@ def extract(doc: Document, gaz: Gazetteer, events_file: Path | None = None) -> l
     document.check_places(doc, gaz)
     countries = passage_countries(doc, gaz)
     evidence = Evidence(doc)
-    reporter = entities.reporting_organisation(doc, gaz)
+    wording = annotations.Wording(doc)
+    reporter = entities.reporter(doc, gaz)
+    outcomes = extract_outcomes(doc, gaz, countries)
+    outcome_spans = annotations.note_outcomes(doc, outcomes, evidence)
     passages = document.passages(doc, gaz, countries, evidence)
-    programmes = entities.programmes(
-        doc, gaz, countries, passages.heading_region, reporter, evidence
-    )
-    found_events = events(doc, gaz, Path(events_file or paths.MAPPINGS / "events.yaml"), evidence)
+    entities.note_reporter(doc, gaz, reporter, evidence)
+    places = {
+        p.n: (countries.get(p.n, []), passages.heading_region.get(p.n), passages.addresses.get(p.n))
+        for p in doc.passages
+    }
+    found_programmes = programmes(doc, gaz, places, reporter, evidence, outcome_spans, wording)
+    events_path = Path(events_file or paths.MAPPINGS / "events.yaml")
+    found_events = events(doc, gaz, events_path, evidence, wording, countries)
 
-    organisations = programmes.organisations | found_events.organisations
-    reporter_slug = reporter.rsplit("/", 1)[-1]
+    organisations = found_programmes.organisations | found_events.organisations
+    reporter_slug = reporter.iri.rsplit("/", 1)[-1]
     if reporter_slug in gaz.organisations:
         organisations.add(reporter_slug)
     regions = {
         *passages.heading_region.values(),
         *entities.mentioned(passages.mentions, "region"),
-        *programmes.regions,
+        *found_programmes.regions,
         *found_events.regions,
     }
     records = [
-        document.report_record(doc, reporter),
-        *entities.reporter_records(doc, gaz, reporter),
+        document.report_record(doc, reporter.iri),
+        *entities.reporter_records(doc, gaz, reporter.iri),
         *passages.records,
         *document.actions(doc),
-        *programmes.records,
+        *found_programmes.records,
         *found_events.records,
-        *entities.organisations(gaz, evidence, organisations),
-        *entities.regions(gaz, evidence, regions),
-        *entities.country_evidence(evidence, passages.mentions),
-        *extract_outcomes(doc, gaz, countries),
+        *entities.organisations(gaz, evidence, organisations, wording),
+        *entities.regions(doc, gaz, regions, wording),
+        *outcomes,
     ]
     present = [r["@id"] for r in records if {"Action", "Programme"} & set(as_list(r.get("@type")))]
-    return records + themes.theme_records(present)
+    return records + themes.theme_records(present) + annotations.annotation_records(evidence)
