@@ -4,7 +4,7 @@ the bundled report), headless Chromium driven by Selenium.
 Checks that the query page loads YASGUI with the example tabs, runs an example and draws a
 results table; that a country page shows its programmes and outcomes; and, from Chromium's
 network log, that no request leaves 127.0.0.1. Screenshots go to the temp folder
-(poagraph-query.png, poagraph-country.png) for a person to look at.
+(poagraph-query.png, poagraph-country.png, poagraph-programme.png) for a person to look at.
 
 Skipped only when Chromium or chromedriver is not installed; under CI (`CI` set) their
 absence is a failure, since `make system-deps` installs them.
@@ -240,7 +240,32 @@ def test_country_page_shows_its_programmes_and_outcomes(browser, server, built):
         shown = {urlsplit(a.get_attribute("href")).path for a in links}
         assert shown == linked(cls), section
         assert all(a.is_displayed() for a in links)
+    statuses = browser.find_elements(By.CSS_SELECTOR, "section.outcomes tbody td.status")
+    assert statuses and {td.text for td in statuses} <= {"Achieved", "Planned"}
     _shot(browser, "poagraph-country.png")
+    _assert_loopback_only(_network(browser))
+
+
+def test_a_programme_page_shows_its_words_tidied(browser, server, built):
+    """The Human Security Fund: "... has received a Human Security Fund of about \\$ 1.4
+    Million USD from the Japanese Government." A reader sees "$ 1.4", never the escape."""
+    from selenium.webdriver.common.by import By
+
+    funded = [
+        q.subject
+        for q in built.quads_for_pattern(None, NamedNode(POA + "fundedBy"), None, None)
+        if "human-security" in q.subject.value
+    ]
+    assert funded
+    _network(browser)
+    browser.get(f"{server}{local(funded[0].value)}")
+    evidence = browser.find_element(By.CSS_SELECTOR, "section.evidence")
+    assert evidence.find_elements(By.CSS_SELECTOR, "mark")
+    assert "about $ 1.4 Million USD" in evidence.text and "\\$" not in evidence.text
+    assert "characters " in evidence.text
+    relations = browser.find_element(By.CSS_SELECTOR, "section.relations")
+    assert "funded by" in relations.text and relations.is_displayed()
+    _shot(browser, "poagraph-programme.png")
     _assert_loopback_only(_network(browser))
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from pyoxigraph import RdfFormat, parse
+from ui_support import sample_store
 
 from poagraph import iris, paths, store
 from poagraph.cli import main
@@ -213,6 +214,36 @@ def test_query_table_from_a_file(runner: CliRunner, built_store_path: Path, tmp_
     assert result.exit_code == 0, result.output
     assert "iom-bpoa-review" in result.output
     assert "1 rows" in result.output
+
+
+def test_query_csv_and_table_tidy_report_text_json_keeps_it_exact(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """The Ethiopia paragraph: "... a Human Security Fund of about \\$ 1.4 Million USD ..." (a
+    Markdown escape) and "... the development" / page break / "and rehabilitation ...". People
+    read it tidied in a table or CSV; JSON gives programs the exact words."""
+    source = (paths.SOURCES / "iom-bpoa-review.md").read_text(encoding="utf-8")
+    store_path = sample_store(tmp_path / "store")
+    query = (
+        "SELECT ?text WHERE { ?p poa:text ?text"
+        ' FILTER (CONTAINS(STR(?text), "Human Security Fund of about")) }'
+    )
+    args = ["query", "--store", str(store_path), "-e", query, "--format"]
+    exact = json.loads(runner.invoke(main, [*args, "json"]).stdout)
+    (binding,) = exact["results"]["bindings"]
+    assert binding["text"]["value"] in source  # byte for byte the report's
+    assert (
+        "\\$ 1.4" in binding["text"]["value"] and "development\n\nand" in binding["text"]["value"]
+    )
+    assert binding["text"]["xml:lang"] == "en"
+    result = runner.invoke(main, [*args, "csv"])
+    assert result.exit_code == 0, result.output
+    (row,) = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert "about $ 1.4 Million USD" in row["text"]
+    assert "the development and rehabilitation of social service facilities" in row["text"]
+    assert "\\" not in row["text"] and "\n" not in row["text"]
+    table = runner.invoke(main, [*args, "table"], terminal_width=400)
+    assert "about $ 1.4 Million USD" in table.output and "\\$" not in table.output
 
 
 def test_query_syntax_error_gives_the_position(runner: CliRunner, built_store_path: Path) -> None:

@@ -7,6 +7,8 @@ Expected answers are computed from the store with pyoxigraph, never copied from 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -15,22 +17,35 @@ from pathlib import Path
 import pytest
 import rdflib
 from markupsafe import escape
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, parse
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Variable, parse
 from ui_support import BROWSER, ID, POA, close_app, local, make_app, memory_copy, sample_store
 from ui_support import section as page_section
+
+from poagraph import paths
 
 RDFS_LABEL = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 REPORT_GRAPH = NamedNode("https://w3id.org/poagraph/graph/report/iom-bpoa-review")
 
+OA = "http://www.w3.org/ns/oa#"
 AFG = ID + "country/AFG"
+COD, RWA, BDI = (ID + f"country/{c}" for c in ("COD", "RWA", "BDI"))
 RQA = ID + "programme/rqa"
-OUTCOME = ID + "report/iom-bpoa-review/outcome/1"
-PASSAGE = ID + "report/iom-bpoa-review/passage/63"
+HSF = ID + "programme/human-security-fund-ethiopia"
+SRS = ID + "organisation/eth-somali-regional-state"
+REPORT = ID + "report/iom-bpoa-review/"
+PLANNED = REPORT + "outcome/18"  # "350 highly qualified Afghans to be placed": a target
+RETURNED = REPORT + "outcome/2"  # "It has assisted over 4,400 migrants": done, years inferred
+FUND = REPORT + "outcome/5"  # "has received a Human Security Fund of about \\$ 1.4 Million"
+JOINT = REPORT + "outcome/25"  # "4 permanent returns", MIDA Great Lakes: COD, RWA, BDI
+UNDATED = REPORT + "event/17"  # "meeting of Experts on Post-Conflict Reconstruction"
+PASSAGE = REPORT + "passage/100"
+ETHIOPIA_PASSAGE = REPORT + "passage/37"
 
 EVIL_ORG = ID + "organisation/evil"
 EVIL_PASSAGE = ID + "report/iom-bpoa-review/passage/999"
 EVIL_OUTCOME = ID + "report/iom-bpoa-review/outcome/999"
+EVIL_ANNOTATION = ID + "report/iom-bpoa-review/annotation/999"
 SCRIPT = "<script>document.title='pwned'</script>"
 
 RDF_MEDIA = {
@@ -42,15 +57,18 @@ RDF_MEDIA = {
 
 
 def _hostile() -> list[Quad]:
-    """Literals full of markup: pages must show them as text, never run them."""
+    """Literals full of markup: pages must show them as text, never run them. The outcome
+    has a poa:quote without an annotation (found by its words), the organisation an
+    annotation without offsets."""
     n = NamedNode
 
     def q(s: str, p: str, o) -> Quad:
         return Quad(n(s), n(p), o, REPORT_GRAPH)
 
+    target = EVIL_ANNOTATION + "/target"
     return [
         q(EVIL_ORG, RDF_TYPE.value, n(POA + "Organisation")),
-        q(EVIL_ORG, RDFS_LABEL.value, Literal(f"{SCRIPT} & <b>Co</b>")),
+        q(EVIL_ORG, RDFS_LABEL.value, Literal(f"{SCRIPT} & <b>Co</b>", language="en")),
         q(EVIL_PASSAGE, RDF_TYPE.value, n(POA + "Passage")),
         q(EVIL_PASSAGE, POA + "text", Literal(f"Before {SCRIPT} the <b>bold</b> words & after.")),
         q(EVIL_PASSAGE, POA + "inReport", n(ID + "report/iom-bpoa-review")),
@@ -58,6 +76,12 @@ def _hostile() -> list[Quad]:
         q(EVIL_OUTCOME, POA + "evidence", n(EVIL_PASSAGE)),
         q(EVIL_OUTCOME, POA + "quote", Literal("the <b>bold</b> words")),
         q(EVIL_OUTCOME, POA + "reportedBy", n(EVIL_ORG)),
+        q(EVIL_ANNOTATION, RDF_TYPE.value, n(OA + "Annotation")),
+        q(EVIL_ANNOTATION, OA + "hasBody", n(EVIL_ORG)),
+        q(EVIL_ANNOTATION, OA + "hasTarget", n(target)),
+        q(target, OA + "hasSource", n(EVIL_PASSAGE)),
+        q(target, OA + "hasSelector", n(target + "/quote")),
+        q(target + "/quote", OA + "exact", Literal(f"Before {SCRIPT}", language="en")),
     ]
 
 
@@ -77,6 +101,11 @@ def client(sample_path: Path) -> Iterator:
     app = make_app(sample_path)
     yield app.test_client()
     close_app(app)
+
+
+@pytest.fixture(scope="module")
+def source() -> str:
+    return (paths.SOURCES / "iom-bpoa-review.md").read_text(encoding="utf-8")
 
 
 def _html(client, path: str) -> str:
@@ -103,6 +132,56 @@ def _triples_to(store: Store, iri: str) -> set[tuple[str, str, str]]:
     }
 
 
+def _one(store: Store, s: str, p: str) -> str:
+    return next(store.quads_for_pattern(NamedNode(s), NamedNode(p), None)).object.value
+
+
+def _annotations(store: Store, body: str) -> list[dict]:
+    """The annotations of `body`: passage, exact words and offsets, read from the store."""
+    rows = store.query(
+        """PREFIX oa: <http://www.w3.org/ns/oa#>
+        SELECT ?body ?a ?passage ?exact ?start ?end WHERE {
+          ?a oa:hasBody ?body ; oa:hasTarget ?t . ?t oa:hasSource ?passage ;
+             oa:hasSelector ?q , ?p . ?q oa:exact ?exact . ?p oa:start ?start ; oa:end ?end }""",
+        substitutions={Variable("body"): NamedNode(body)},
+        use_default_graph_as_union=True,
+    )
+    return [
+        {
+            "annotation": r["a"].value,
+            "passage": r["passage"].value,
+            "exact": r["exact"].value,
+            "start": int(r["start"].value),
+            "end": int(r["end"].value),
+        }
+        for r in rows
+    ]
+
+
+# --- the sample itself -----------------------------------------------------------------------
+
+
+def test_the_sample_quotes_the_report_at_its_offsets(sample, source):
+    """Hand-written data, but every passage and annotation is the report's own words."""
+    texts = sample.query(
+        "SELECT ?p ?t ?s ?e { ?p <https://w3id.org/poagraph/ontology#text> ?t ;"
+        " <https://w3id.org/poagraph/ontology#startOffset> ?s ;"
+        " <https://w3id.org/poagraph/ontology#endOffset> ?e }",
+        use_default_graph_as_union=True,
+    )
+    checked = 0
+    for row in texts:
+        assert source[int(row["s"].value) : int(row["e"].value)] == row["t"].value
+        checked += 1
+    assert checked >= 5
+    bodies = {
+        q.object.value for q in sample.quads_for_pattern(None, NamedNode(OA + "hasBody"), None)
+    }
+    for body in bodies - {EVIL_ORG}:
+        for a in _annotations(sample, body):
+            assert source[a["start"] : a["end"]] == a["exact"], a["annotation"]
+
+
 # --- HTML pages -----------------------------------------------------------------------------
 
 
@@ -111,58 +190,194 @@ def test_country_page_shows_its_programmes_and_outcomes(client, sample):
     assert "<h1>Afghanistan</h1>" in html
     programmes = page_section(html, "programmes")
     outcomes = page_section(html, "outcomes")
-    country = NamedNode(AFG)
-    expected_programmes = {
-        q.subject.value
-        for q in sample.quads_for_pattern(None, NamedNode(POA + "country"), country, None)
-        if any(sample.quads_for_pattern(q.subject, RDF_TYPE, NamedNode(POA + "Programme"), None))
-    }
-    expected_outcomes = {
-        q.subject.value
-        for q in sample.quads_for_pattern(None, NamedNode(POA + "country"), country, None)
-        if any(sample.quads_for_pattern(q.subject, RDF_TYPE, NamedNode(POA + "Outcome"), None))
-    }
+    expected_programmes = _of_class_with(sample, "Programme", "country", AFG)
+    expected_outcomes = _of_class_with(sample, "Outcome", "country", AFG)
     assert expected_programmes and expected_outcomes
     for iri in expected_programmes:
         assert f'href="{local(iri)}"' in programmes
     for iri in expected_outcomes:
         assert f'href="{local(iri)}"' in outcomes
-    assert "Return of Qualified Afghans" in programmes  # labelled, not a bare IRI
+    # labelled in the page's language: the sample also names RQA in French
+    assert "Return of Qualified Afghans" in programmes
+    assert "Retour des Afghans" not in programmes
 
 
-def test_outcome_page_marks_the_quote_inside_its_passage(client, sample):
-    html = _html(client, local(OUTCOME))
-    text = next(sample.quads_for_pattern(NamedNode(PASSAGE), NamedNode(POA + "text"), None))
-    quote = next(sample.quads_for_pattern(NamedNode(OUTCOME), NamedNode(POA + "quote"), None))
-    text, quote = text.object.value, quote.object.value
-    start = text.index(quote)
+def _row(section: str, iri: str) -> str:
+    """The table row of `iri` in a page section."""
+    match = re.search(rf'<tr[^>]*>\s*<td><a href="{re.escape(local(iri))}".*?</tr>', section, re.S)
+    assert match, f"no row for {iri}"
+    return match.group(0)
+
+
+def test_country_page_gives_each_outcome_its_status(client):
+    outcomes = page_section(_html(client, local(AFG)), "outcomes")
+    # "Currently IOM Afghanistan is implementing 4 RQA projects to support ... deployment of
+    # 350 highly qualified Afghans to be placed into key jobs": a target
+    assert '<td class="status">Planned</td>' in _row(outcomes, PLANNED)
+    # "It has assisted over 4,400 migrants to voluntarily return home": done
+    assert '<td class="status">Achieved</td>' in _row(outcomes, RETURNED)
+    assert "1 achieved, 1 planned" in outcomes
+
+
+def test_totals_count_achieved_outcomes_only(client):
+    totals = page_section(_html(client, local(AFG)), "totals")
+    assert "4,400" in totals and "migrants returned" in totals
+    assert "350" not in totals  # the target is no result
+
+
+@pytest.mark.parametrize(
+    ("country", "others"),
+    [
+        (COD, ["Burundi", "Rwanda"]),
+        (RWA, ["Burundi", "Democratic Republic of the Congo"]),
+        (BDI, ["Democratic Republic of the Congo", "Rwanda"]),
+    ],
+)
+def test_a_joint_outcome_is_shared_on_each_country_page_and_counted_once(client, country, others):
+    """ "a second phase was launched which resulted in 77 short or long-term missions,
+    4 permanent returns": one result of MIDA Great Lakes, for the three countries together."""
+    html = _html(client, local(country))
+    row = _row(page_section(html, "outcomes"), JOINT)
+    shared = re.search(r'<td class="countries">(.*?)</td>', row, re.S).group(1)
+    assert re.findall(r">([^<]+)</a>", shared) == others  # the others, in English
+    assert "stated jointly with other countries" in page_section(html, "outcomes")
+    totals = page_section(html, "totals")
+    total_row = re.search(r"<tr><td[^>]*>([^<]*)</td><td>permanent returns</td>(.*?)</tr>", totals)
+    assert total_row.group(1) == "4"  # once, not 4 per country
+    assert re.findall(r'<td class="number">(\d+)</td>', total_row.group(2)) == ["1", "1"]
+
+
+def test_outcome_page_marks_the_words_at_their_offsets(client, sample):
+    html = _html(client, local(PLANNED))
+    (annotation,) = _annotations(sample, PLANNED)
+    text = _one(sample, annotation["passage"], POA + "text")
+    offset = int(_one(sample, annotation["passage"], POA + "startOffset"))
+    start, end = annotation["start"] - offset, annotation["end"] - offset
     evidence = page_section(html, "evidence")
     marked = (
-        f'{escape(text[:start])}<mark class="quote">{escape(quote)}</mark>'
-        f"{escape(text[start + len(quote) :])}"
+        f'{escape(text[:start])}<mark class="quote">{escape(text[start:end])}</mark>'
+        f"{escape(text[end:])}"
     )
     assert marked in evidence
+    assert f"characters {annotation['start']}–{annotation['end']}" in evidence
+    assert f'href="{local(annotation["annotation"])}"' in evidence
     # the passage's context: its report, place and action, as local links
     for predicate in ("inReport", "country", "addresses"):
-        pattern = (NamedNode(PASSAGE), NamedNode(POA + predicate), None)
-        target = next(sample.quads_for_pattern(*pattern))
-        assert f'href="{local(target.object.value)}"' in evidence, predicate
-    assert f'href="{local(PASSAGE)}"' in evidence
+        target = _one(sample, annotation["passage"], POA + predicate)
+        assert f'href="{local(target)}"' in evidence, predicate
+    assert f'href="{local(annotation["passage"])}"' in evidence
 
 
-def test_programme_page_shows_evidence_and_outcomes(client):
-    html = _html(client, local(RQA))
-    assert "<h1>Return of Qualified Afghans</h1>" in html
+def test_outcome_page_shows_status_and_what_was_inferred(client, sample):
+    planned = _html(client, local(PLANNED))
+    assert re.search(r'<p class="status status-planned">Status: <a [^>]+>planned</a>', planned)
+    html = _html(client, local(RETURNED))
+    assert re.search(r'<p class="status status-achieved">Status: <a [^>]+>achieved</a>', html)
+    inferences = page_section(html, "inferences")
+    note = _one(sample, RETURNED, "http://www.w3.org/2004/02/skos/core#editorialNote")
+    assert str(escape(note)) in inferences
+    assert 'href="/ontology#startYear"' in inferences and 'href="/ontology#endYear"' in inferences
+    # the inferred properties are flagged where their values are listed
+    rows = re.findall(r'<tr class="inferred">\s*<th scope="row"><a href="([^"]+)"', html)
+    assert sorted(rows) == ["/ontology#endYear", "/ontology#startYear"]
+    assert 'class="inferred"' not in planned  # nothing inferred there
+
+
+def test_programme_page_shows_evidence_relations_and_outcomes(client, sample):
+    html = _html(client, local(HSF))
+    assert "<h1>Human Security Fund project (Ethiopia)</h1>" in html
     assert "<mark" in page_section(html, "evidence")
-    assert f'href="{local(OUTCOME)}"' in page_section(html, "outcomes")
+    assert f'href="{local(FUND)}"' in page_section(html, "outcomes")
+    relations = page_section(html, "relations")
+    # "... has received a Human Security Fund of about \\$ 1.4 Million USD from the Japanese
+    # Government.": funded by the Government of Japan, in those words, tidied
+    row = re.search(r"<tr><td>.*?funded by.*?</tr>", relations, re.S).group(0)
+    assert 'href="/id/organisation/government-jpn"' in row
+    assert "about $ 1.4 Million USD from the Japanese Government." in row
+    assert "\\$" not in html
+    (words,) = _annotations(sample, _statement(sample, HSF, "fundedBy"))
+    assert f"characters {words['start']}–{words['end']}" in row
+    assert f'href="{local(words["passage"])}"' in row
 
 
-def test_passage_page_marks_each_fact_quoted_from_it(client, sample):
-    html = _html(client, local(PASSAGE))
-    quote = next(sample.quads_for_pattern(NamedNode(OUTCOME), NamedNode(POA + "quote"), None))
+def _statement(store: Store, subject: str, predicate: str) -> str:
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    for q in store.quads_for_pattern(None, NamedNode(rdf + "subject"), NamedNode(subject)):
+        if _one(store, q.subject.value, rdf + "predicate") == POA + predicate:
+            return q.subject.value
+    raise AssertionError(f"no statement {subject} {predicate}")
+
+
+def test_organisation_and_undated_event_pages_show_their_evidence(client, sample, source):
+    for iri in (SRS, UNDATED):
+        html = _html(client, local(iri))
+        evidence = page_section(html, "evidence")
+        (annotation,) = _annotations(sample, iri)
+        assert f"characters {annotation['start']}–{annotation['end']}" in evidence, iri
+        assert "<mark" in evidence
+    # "... capacity building initiatives, the development\n\nand rehabilitation of social
+    # service facilities": a page break inside the sentence, gone on the page
+    exact = _annotations(sample, SRS)[0]["exact"]
+    assert "development\n\nand" in exact
+    html = _html(client, local(SRS))
+    assert "the development and rehabilitation of social service facilities" in html
+    assert "development\n" not in html
+
+
+def test_passage_page_marks_each_claim_stated_in_it(client, sample):
+    html = _html(client, local(ETHIOPIA_PASSAGE))
     passage = page_section(html, "passage")
-    assert f'<a class="quote" href="{local(OUTCOME)}"' in passage
-    assert f"<mark>{escape(quote.object.value)}</mark>" in passage
+    stated = page_section(html, "stated")
+    bodies = {
+        q.object.value
+        for t in sample.quads_for_pattern(
+            None, NamedNode(OA + "hasSource"), NamedNode(ETHIOPIA_PASSAGE)
+        )
+        for a in sample.quads_for_pattern(None, NamedNode(OA + "hasTarget"), t.subject)
+        for q in sample.quads_for_pattern(a.subject, NamedNode(OA + "hasBody"), None)
+    }
+    assert len(bodies) >= 5
+    for body in bodies:
+        assert f'href="{local(body)}"' in stated, body
+    # the words several claims share are one mark, linked to a resource before a relation
+    assert re.search(
+        r'<a class="quote" href="/id/(organisation|programme|report/[^"]+/outcome)/', passage
+    )
+    assert "\\$" not in passage and "$ 1.4 Million USD" in passage
+    assert "Human Security Fund project (Ethiopia) — funded by — Government of Japan" in stated
+
+
+def test_relation_page_is_named_by_its_parts(client, sample):
+    statement = _statement(sample, HSF, "fundedBy")
+    html = _html(client, local(statement))
+    title = "Human Security Fund project (Ethiopia) — funded by — Government of Japan"
+    assert f"<h1>{title}</h1>" in html
+    assert "<mark" in page_section(html, "evidence")
+
+
+def test_quotes_are_tidied_on_pages_and_exact_in_rdf_and_sparql(client, sample):
+    """The report writes "about \\$ 1.4 Million USD" (a Markdown escape): a reader sees "$"."""
+    quote = _one(sample, FUND, POA + "quote")
+    assert "\\$ 1.4" in quote
+    html = _html(client, local(FUND))
+    assert "about $ 1.4 Million USD" in html and "\\$" not in html
+    turtle = client.get(local(FUND), headers={"Accept": "application/n-triples"})
+    got = {str(t.object) for t in parse(turtle.get_data(), format=RdfFormat.N_TRIPLES)}
+    assert str(Literal(quote, language="en")) in got
+    query = f"SELECT ?q WHERE {{ <{FUND}> <{POA}quote> ?q }}"
+    for media in ("text/csv", "application/sparql-results+json"):
+        response = client.get("/sparql", query_string={"query": query}, headers={"Accept": media})
+        assert response.status_code == 200
+        if media == "text/csv":
+            assert list(csv.reader(io.StringIO(response.get_data(as_text=True))))[1] == [quote]
+        else:
+            assert response.get_json()["results"]["bindings"][0]["q"]["value"] == quote
+    # a passage's page break is kept by /sparql too
+    passage_text = _one(sample, ETHIOPIA_PASSAGE, POA + "text")
+    assert "\n\n" in passage_text
+    query = f"SELECT ?t WHERE {{ <{ETHIOPIA_PASSAGE}> <{POA}text> ?t }}"
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/csv"})
+    assert list(csv.reader(io.StringIO(response.get_data(as_text=True))))[1] == [passage_text]
 
 
 def test_links_are_local_for_our_resources_and_external_for_others(client):
@@ -193,6 +408,9 @@ def test_literals_are_escaped_everywhere(client):
     # the quote is still found and marked, escaped, inside the escaped passage text
     evidence = page_section(_html(client, local(EVIL_OUTCOME)), "evidence")
     assert '<mark class="quote">the &lt;b&gt;bold&lt;/b&gt; words</mark>' in evidence
+    # and an annotation without offsets by its words
+    evidence = page_section(_html(client, local(EVIL_ORG)), "evidence")
+    assert '<mark class="quote">Before &lt;script&gt;' in evidence
 
 
 # --- content negotiation ---------------------------------------------------------------------
@@ -331,6 +549,43 @@ def test_built_outcomes_show_their_quote_marked_in_their_passage(built_client, b
         evidence = page_section(html, "evidence")
         assert "<mark" in evidence, iri
         assert "Quote not found" not in html, iri
+        status = _one(built, iri, POA + "status")
+        assert f'<p class="status status-{status.rsplit("#", 1)[1].lower()}">' in html, iri
+
+
+@pytest.mark.parametrize("cls", ["Programme", "Organisation", "Event"])
+def test_built_claims_show_the_words_of_their_annotations(built_client, built, cls):
+    """Every programme, organisation and event has its evidence: each annotation's words
+    marked in its passage, with the offsets into the report."""
+    members = sorted(
+        q.subject.value
+        for q in built.quads_for_pattern(None, RDF_TYPE, NamedNode(POA + cls), REPORT_GRAPH)
+    )
+    assert members
+    for iri in members:
+        annotations = _annotations(built, iri)
+        assert annotations, f"{iri}: no annotation"
+        html = _html(built_client, local(iri))
+        evidence = "".join(re.findall(r'<section class="evidence">(.*?)</section>', html, re.S))
+        for a in annotations:
+            assert f"characters {a['start']}–{a['end']}" in evidence, (iri, a["annotation"])
+        assert "<mark" in evidence and "not found" not in evidence, iri
+
+
+def test_built_joint_result_is_shared_on_its_country_pages(built_client, built, source):
+    """ "4 permanent returns" of MIDA Great Lakes: one outcome for DRC, Rwanda and Burundi."""
+    words = "4 permanent returns"
+    assert words in source
+    (outcome,) = {
+        q.subject.value
+        for q in built.quads_for_pattern(None, NamedNode(POA + "quote"), None, None)
+        if words in q.object.value
+        and _one(built, q.subject.value, POA + "unit") == "permanent returns"
+    }
+    for country, others in ((COD, "Burundi, Rwanda"), (RWA, "Burundi, Democratic Republic")):
+        row = _row(page_section(_html(built_client, local(country)), "outcomes"), outcome)
+        shared = re.search(r'<td class="countries">(.*?)</td>', row, re.S).group(1)
+        assert ", ".join(re.findall(r">([^<]+)</a>", shared)).startswith(others)
 
 
 def test_pages_revalidate_with_etags(client):

@@ -89,7 +89,7 @@ def test_browse_lists_every_resource_of_a_class_with_its_label(client, store):
         q.subject.value
         for q in store.quads_for_pattern(None, RDF_TYPE, NamedNode(POA + "Country"), None)
     }
-    assert len(countries) == 2
+    assert len(countries) == 7
     for iri in countries:
         assert f'<a href="{local(iri)}">' in html
     assert ">Afghanistan</a>" in html and ">Benin</a>" in html
@@ -98,11 +98,27 @@ def test_browse_lists_every_resource_of_a_class_with_its_label(client, store):
     assert body["total"] == len(countries)
 
 
-def test_browse_names_outcomes_and_passages_without_labels(client):
+def test_browse_names_outcomes_and_passages_without_labels(client, store):
     outcomes = client.get("/browse/Outcome?format=json").get_json()["items"]
-    assert outcomes[0]["label"] == "350 highly qualified Afghans placed"
+    # named by their figures, in natural order, with their status
+    assert [(o["label"], o["status"]) for o in outcomes] == [
+        ("4 permanent returns", "achieved"),
+        ("350 highly qualified Afghans to be deployed", "planned"),
+        ("about USD 1400000 Human Security Fund received by the UN Country Team", "achieved"),
+        ("over 4400 migrants returned", "achieved"),
+    ]
+    html = client.get("/browse/Outcome", headers=BROWSER).get_data(as_text=True)
+    assert '<span class="tag status-planned">planned</span>' in html
     passages = client.get("/browse/Passage?format=json").get_json()["items"]
-    assert [p["label"] for p in passages] == ["Passage 60", "Passage 63"]
+    numbers = sorted(
+        int(q.subject.value.rsplit("/", 1)[1])
+        for q in store.quads_for_pattern(None, RDF_TYPE, NamedNode(POA + "Passage"), None)
+    )
+    assert [p["label"] for p in passages] == [f"Passage {n}" for n in numbers]
+    # a passage's start, tidied: "... about \\$ 1.4 Million USD" shows "$ 1.4"
+    assert "about $ 1.4 Million" in html_module.unescape(
+        client.get("/browse/Passage", headers=BROWSER).get_data(as_text=True)
+    )
 
 
 @pytest.mark.parametrize("path", ["/browse/Nothing", "/browse/Country?page=2", "/browse/a%20b"])
@@ -193,11 +209,18 @@ def test_ontology_page_documents_every_class_and_property():
     graph = rdflib.Graph().parse(onto, format="turtle")
     terms = {
         str(s)
-        for t in (rdflib.OWL.Class, rdflib.OWL.ObjectProperty, rdflib.OWL.DatatypeProperty)
+        for t in (
+            rdflib.OWL.Class,
+            rdflib.OWL.ObjectProperty,
+            rdflib.OWL.DatatypeProperty,
+            rdflib.SKOS.ConceptScheme,  # poa:OutcomeStatus and its values Achieved, Planned
+            rdflib.SKOS.Concept,
+        )
         for s in graph.subjects(rdflib.RDF.type, t)
         if str(s).startswith(POA)
     }
     assert len(terms) > 20
+    assert {POA + "OutcomeStatus", POA + "Achieved", POA + "Planned"} <= terms
     app = make_app(Path("/nonexistent/store"))  # the page reads the file, not the store
     try:
         response = app.test_client().get("/ontology", headers=BROWSER)

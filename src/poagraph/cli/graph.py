@@ -23,6 +23,10 @@ from rich.text import Text
 
 from poagraph import iris, paths, store
 from poagraph.cli.common import err, short, store_option, user_errors
+from poagraph.text import tidy
+
+#: Literals that hold text (and may hold the report's words), tidied in table and CSV output.
+_TEXT_TYPES = frozenset((iris.XSD + "string", iris.RDF + "langString"))
 
 
 @click.command()
@@ -158,7 +162,10 @@ def coverage(report_path: Path | None) -> None:
 def query(
     store_path: Path | None, query_file: Path | None, expression: str | None, fmt: str
 ) -> None:
-    """Run a SPARQL query over the union of all graphs (poa:, skos:, ... predeclared)."""
+    """Run a SPARQL query over the union of all graphs (poa:, skos:, ... predeclared).
+
+    Table and CSV show report text tidied (page breaks and Markdown escapes removed);
+    JSON keeps every literal exact."""
     if (query_file is None) == (expression is None):
         raise click.UsageError("give exactly one of --file F.rq or -e 'SPARQL'")
     if query_file is not None:
@@ -183,10 +190,13 @@ def _print_results(results: object, fmt: str) -> None:
     out = sys.stdout.buffer
     if isinstance(results, QueryBoolean | QuerySolutions):
         if fmt == "csv" and isinstance(results, QuerySolutions):
-            # our writer, not pyoxigraph's: cells a spreadsheet would run are neutralised
+            # our writer, not pyoxigraph's: cells a spreadsheet would run are neutralised;
+            # report text tidied for people (JSON keeps the exact words)
             from poagraph.web.query.writers import csv_rows
 
-            out.write(csv_rows([v.value for v in results.variables], results).encode())
+            names = [v.value for v in results.variables]
+            rows = ([_tidied(row[v]) for v in names] for row in results)
+            out.write(csv_rows(names, rows).encode())
             out.flush()
         elif fmt in ("csv", "json"):
             kind = QueryResultsFormat.CSV if fmt == "csv" else QueryResultsFormat.JSON
@@ -212,6 +222,16 @@ def _print_results(results: object, fmt: str) -> None:
     out.flush()
 
 
+def _tidied(term: object) -> object:
+    """A text literal as a reader sees it (text.tidy: no page-break blank lines, no Markdown
+    escapes such as \\$); other terms as they are."""
+    if isinstance(term, Literal) and term.datatype.value in _TEXT_TYPES:
+        if term.language:
+            return Literal(tidy(term.value), language=term.language)
+        return Literal(tidy(term.value))
+    return term
+
+
 def _cell(term: object) -> Text:
     """A table cell as plain text (a literal may contain [brackets] rich would eat)."""
     if term is None:
@@ -219,7 +239,7 @@ def _cell(term: object) -> Text:
     if isinstance(term, NamedNode):
         return Text(short(term.value))
     if isinstance(term, Literal):
-        return Text(term.value)
+        return Text(_tidied(term).value)
     if isinstance(term, BlankNode):
         return Text(f"_:{term.value}")
     return Text(str(term))

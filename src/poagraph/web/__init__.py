@@ -124,9 +124,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     then ``config``; the query service, the error handlers and one blueprint per concern."""
     from flask import Flask
 
+    from poagraph.text import tidy
     from poagraph.web import contributions, errors, graphstore, resources, sparql, store, ui, urls
 
     app = Flask(__name__)
+    app.jinja_env.filters["tidy"] = tidy  # report text as a reader sees it (text.py)
     app.config.update(load_config(config))
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])
     urls.init_app(app)

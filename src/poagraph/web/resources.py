@@ -1,8 +1,9 @@
 """Linked data: every IRI under https://w3id.org/poagraph/id/ dereferences at /id/... here,
 every named graph https://w3id.org/poagraph/graph/... at /graph/...
 
-Browsers get an HTML page (label, types, statements both ways with labelled links, and for
-facts the evidence quote marked in its passage); RDF clients get the resource's description
+Browsers get an HTML page (label, types, statements both ways with labelled links, for
+claims the words of the report that state them marked in their passage, with their offsets);
+RDF clients get the resource's description
 (its statements, blank nodes it points to, and the statements pointing at it) in Turtle,
 JSON-LD, N-Triples or RDF/XML. Unknown IRIs are 404.
 """
@@ -14,7 +15,7 @@ from pyoxigraph import NamedNode
 
 from poagraph import iris
 from poagraph.web.formats import HTML, PAGE_RDF
-from poagraph.web.pages import describe, pagedata
+from poagraph.web.pages import describe, evidence, pagedata, summaries
 from poagraph.web.render import render
 
 bp = Blueprint("resources", __name__)
@@ -26,7 +27,9 @@ COUNTRY = iris.POA + "Country"
 PROGRAMME = iris.POA + "Programme"
 PASSAGE = iris.POA + "Passage"
 REPORT = iris.POA + "Report"
-FACTS = {iris.POA + "Outcome", PROGRAMME, iris.POA + "Event"}
+OUTCOME = iris.POA + "Outcome"
+#: Claims: their pages open with the words that state them.
+CLAIMS = {OUTCOME, PROGRAMME, iris.POA + "Organisation", iris.POA + "Event", iris.RDF + "Statement"}
 
 
 def _known(iri: str, what: str, query: str, variable: str) -> None:
@@ -90,24 +93,54 @@ def _page(iri: str) -> dict:
     }
     for prop in inverse:
         prop.total = max(prop.total, counts.get(prop.predicate.value, 0))
-    types = [v.term.value for p in out if p.predicate.value == describe.RDF_TYPE for v in p.values]
-    has_evidence = any(p.predicate.value == iris.POA + "evidence" for p in out)
-    passage_text = describe.passage_text(iri, out) if PASSAGE in types else None
-    hidden = {iris.POA + "text"} if passage_text is not None else set()
+    inferences = evidence.inferences(out)
+    inferred = {v.term.value for v in inferences.properties} if inferences else set()
+    for prop in out:
+        prop.inferred = prop.predicate.value in inferred
+    types = {v.term.value for p in out if p.predicate.value == describe.RDF_TYPE for v in p.values}
+    passage = _passage(iri, out) if PASSAGE in types else None
+    hidden = {iris.POA + "text"} if passage is not None else set()
+    outcomes = summaries.outcomes_of(iri) if {COUNTRY, PROGRAMME} & types else None
     return {
         "iri": iri,
         "label": describe.subject_label(out, iri),
         "types": next((p.values for p in out if p.predicate.value == describe.RDF_TYPE), []),
+        "status": _status(out) if OUTCOME in types else None,
+        "inferences": inferences,
         "properties": [p for p in out if p.predicate.value not in hidden],
         "inverse": inverse,
-        "evidence": describe.evidence(iri) if has_evidence else [],
-        # facts open with their evidence; for places and bodies it is where they are named
-        "evidence_first": bool(FACTS & set(types)),
-        "passage_text": passage_text,
-        "programmes": describe.programmes_in(iri) if COUNTRY in types else None,
-        "outcomes": describe.outcomes_of(iri) if {COUNTRY, PROGRAMME} & set(types) else None,
-        "contents": describe.report_contents(iri) if REPORT in types else None,
+        "evidence": evidence.evidence(iri),
+        "relations": evidence.relations(iri),
+        # claims open with their evidence; for places it is where they are named
+        "evidence_first": bool(CLAIMS & types),
+        "passage_text": passage[0] if passage else None,
+        "stated": passage[1] if passage else [],
+        "programmes": summaries.programmes_in(iri) if COUNTRY in types else None,
+        "outcomes": outcomes,
+        "country_page": COUNTRY in types,
+        "totals": summaries.totals(outcomes) if outcomes else [],
+        "contents": summaries.report_contents(iri) if REPORT in types else None,
     }
+
+
+def _passage(iri: str, out: list[describe.PropertyValues]) -> tuple | None:
+    """A passage's text with the words of each claim it states marked, and those claims."""
+    by_p = {p.predicate.value: p.values for p in out}
+    texts = by_p.get(iris.POA + "text")
+    if not texts:
+        return None
+    starts = by_p.get(iris.POA + "startOffset") or []
+    try:
+        offset = int(starts[0].term.value) if starts else None
+    except ValueError:
+        offset = None
+    return evidence.passage_facts(iri, texts[0].term.value, offset)
+
+
+def _status(out: list[describe.PropertyValues]) -> describe.Value | None:
+    """An outcome's poa:status (Achieved or Planned), to show beside its title."""
+    values = next((p.values for p in out if p.predicate.value == iris.POA + "status"), [])
+    return values[0] if values else None
 
 
 def _text(row: dict, var: str) -> str | None:

@@ -96,7 +96,9 @@ def browse(name: str) -> Response:
         data=lambda: {
             "class": class_iri,
             **listed,
-            "items": [{k: it[k] for k in ("iri", "label", "href")} for it in shown],
+            "items": [
+                {k: it[k] for k in ("iri", "label", "href", "status") if it.get(k)} for it in shown
+            ],
         },
         params={"page": str(page)} if page > 1 else None,
     )

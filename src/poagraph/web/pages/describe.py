@@ -1,8 +1,10 @@
-"""What a resource page shows: its label, types, statements both ways with labelled links,
-and for facts the evidence passage with the quote marked inside it.
+"""What a resource page shows: its label, types and statements both ways with labelled links
+(evidence.py adds the words of the report that state it, summaries.py the lists of a country,
+programme or report).
 
 Pure functions over the rows of the page queries (see pagedata.py), so the HTML templates
-only lay things out. Literals stay plain strings here; Jinja escapes them when rendering.
+only lay things out. Literals stay plain strings here; Jinja escapes them when rendering
+(and tidies report text: poagraph.text.tidy).
 """
 
 from __future__ import annotations
@@ -36,10 +38,10 @@ MAX_VALUES = 200
 
 
 def _label_rank(prop: Term | None, label: Term) -> tuple[int, int]:
-    """Lower is better: the property's place in LABEL_PROPERTIES, then English or no tag."""
+    """Lower is better: the page's language (or no tag) first, then the property's place in
+    LABEL_PROPERTIES; a label in another language only when there is no other."""
     prop_rank = LABEL_PROPERTIES.index(prop.value) if prop and prop.value in LABEL_PROPERTIES else 9
-    lang = (label.lang or "").lower()
-    return prop_rank, 0 if lang in ("", "en") or lang.startswith("en-") else 1
+    return (0 if pagedata.in_page_language(label) else 1), prop_rank
 
 
 def best_label(candidates: Iterable[tuple[Term | None, Term]]) -> str | None:
@@ -78,6 +80,8 @@ class PropertyValues:
     label: str
     values: list[Value] = field(default_factory=list)
     total: int = 0
+    #: the resource names this property with poa:inferred: the text does not state its value
+    inferred: bool = False
 
     @property
     def more(self) -> int:
@@ -86,28 +90,6 @@ class PropertyValues:
     @property
     def curie(self) -> str:
         return curie(self.predicate.value)
-
-
-@dataclass
-class Segment:
-    """A run of passage text, marked when it is (part of) a quote."""
-
-    text: str
-    mark: bool = False
-    href: str | None = None
-    title: str | None = None
-
-
-@dataclass
-class Evidence:
-    """A passage a fact rests on: its text with the quote marked, and where it sits."""
-
-    passage: Value
-    segments: list[Segment]
-    report: Value | None = None
-    action: Value | None = None
-    places: list[Value] = field(default_factory=list)
-    unmatched: list[str] = field(default_factory=list)  #: quotes not found in the text
 
 
 def group_statements(
@@ -174,87 +156,14 @@ def subject_label(out: list[PropertyValues], iri: str) -> str:
     label = best_label(candidates)
     if label:
         return label
+    parts = [iris.RDF + "subject", iris.RDF + "predicate", iris.RDF + "object"]
+    if all(p in by_p and by_p[p].values for p in parts):  # a relation: "X — partner — Y"
+        return " — ".join(by_p[p].values[0].text for p in parts)
     if POA + "value" in by_p:
         names = ("qualifier", "currency", "value", "unit")
         parts = [by_p[POA + n] for n in names if POA + n in by_p]
         return " ".join(part.values[0].text for part in parts)
     return fallback_label(iri)
-
-
-def quote_spans(text: str, quote: str) -> list[tuple[int, int]]:
-    """Where `quote` occurs in `text`, tolerant of differences in whitespace."""
-    words = quote.split()
-    if not words:
-        return []
-    pattern = r"\s+".join(re.escape(w) for w in words)
-    return [(m.start(), m.end()) for m in re.finditer(pattern, text)]
-
-
-def segments(text: str, marks: list[tuple[int, int, str | None, str | None]]) -> list[Segment]:
-    """Cut `text` into plain and marked runs; overlapping marks keep the earlier one."""
-    out: list[Segment] = []
-    pos = 0
-    for start, end, href, title in sorted(marks, key=lambda m: (m[0], -m[1])):
-        if start < pos:
-            continue
-        if start > pos:
-            out.append(Segment(text[pos:start]))
-        out.append(Segment(text[start:end], mark=True, href=href, title=title))
-        pos = end
-    if pos < len(text) or not out:
-        out.append(Segment(text[pos:]))
-    return out
-
-
-def evidence(iri: str) -> list[Evidence]:
-    """The passages `iri` cites as poa:evidence, each with its quotes marked."""
-    quotes = [row["quote"].value for row in pagedata.select("quotes", s=iri)]
-    found: dict[str, dict] = {}
-    for row in pagedata.select("evidence", s=iri):
-        passage = row["passage"].value
-        item = found.setdefault(
-            passage,
-            {"row": row, "places": {}, "report": [], "action": []},
-        )
-        if "place" in row:
-            item["places"].setdefault(row["place"], [])
-            if "placeLabel" in row:
-                item["places"][row["place"]].append((None, row["placeLabel"]))
-        if "reportLabel" in row:
-            item["report"].append((None, row["reportLabel"]))
-        if "actionLabel" in row:
-            item["action"].append((None, row["actionLabel"]))
-    result: list[Evidence] = []
-    matched: set[str] = set()
-    for passage, item in sorted(found.items(), key=lambda kv: natural(kv[0])):
-        row = item["row"]
-        text = row["text"].value if "text" in row else ""
-        marks, unmatched = [], []
-        for quote in quotes:
-            spans = quote_spans(text, quote)
-            marks += [(s, e, None, None) for s, e in spans]
-            if not spans:
-                unmatched.append(quote)
-        result.append(
-            Evidence(
-                passage=Value(Term("uri", passage), passage_label(passage)),
-                segments=segments(text, marks),
-                report=_labelled(row.get("report"), item["report"]),
-                action=_labelled(row.get("action"), item["action"]),
-                places=sorted(
-                    (Value(p, best_label(labels)) for p, labels in item["places"].items()),
-                    key=lambda v: v.text,
-                ),
-            )
-        )
-        matched.update(q for q in quotes if q not in unmatched)
-    if result:  # a quote found in none of the passages is shown apart, with a warning
-        result[0].unmatched = [q for q in quotes if q not in matched]
-    return result
-
-
-def _labelled(term: Term | None, labels: list) -> Value | None:
-    return Value(term, best_label(labels)) if term is not None else None
 
 
 def passage_label(iri: str) -> str:
@@ -274,148 +183,3 @@ def fallback_label(iri: str) -> str:
     if iri.startswith(POA):
         return iri[len(POA) :]
     return curie(iri)
-
-
-def passage_text(iri: str, out: list[PropertyValues]) -> list[Segment] | None:
-    """A passage's text with every quote of the facts citing it marked and linked to them."""
-    texts = [p for p in out if p.predicate.value == POA + "text"]
-    if not texts or not texts[0].values:
-        return None
-    text = texts[0].values[0].term.value
-    marks = []
-    for row in pagedata.select("passage-facts", s=iri):
-        if "quote" not in row:
-            continue
-        fact = row["fact"].value
-        if "label" in row:
-            title = row["label"].value
-        else:
-            title = curie(row["type"].value) if "type" in row else fact
-        spans = quote_spans(text, row["quote"].value)
-        marks += [(s, e, pagedata.local_href(fact), title) for s, e in spans]
-    return segments(text, marks)
-
-
-@dataclass
-class ProgrammeRow:
-    programme: Value
-    acronym: str | None = None
-    organisations: list[Value] = field(default_factory=list)
-
-
-@dataclass
-class OutcomeRow:
-    outcome: Value
-    figure: str
-    years: str | None = None
-    programme: Value | None = None
-    passage: Value | None = None
-    quote: str | None = None
-
-
-def programmes_in(country: str) -> list[ProgrammeRow]:
-    """The programmes that run in a country, with their implementing organisations."""
-    rows: dict[str, ProgrammeRow] = {}
-    for row in pagedata.select("country-programmes", s=country):
-        iri = row["programme"].value
-        item = rows.setdefault(iri, ProgrammeRow(Value(row["programme"])))
-        if "label" in row:
-            item.programme.label = row["label"].value
-        if "acronym" in row:
-            item.acronym = row["acronym"].value
-        if "org" in row and all(o.term != row["org"] for o in item.organisations):
-            label = row["orgLabel"].value if "orgLabel" in row else None
-            item.organisations.append(Value(row["org"], label))
-    return sorted(rows.values(), key=lambda r: r.programme.text.lower())
-
-
-def outcomes_of(iri: str) -> list[OutcomeRow]:
-    """The outcomes stated for a country (poa:country) or a programme (poa:outcomeOf)."""
-    rows: dict[str, OutcomeRow] = {}
-    for row in pagedata.select("outcomes", s=iri):
-        key = row["outcome"].value
-        if key in rows:
-            continue
-        figure = " ".join(
-            row[name].value for name in ("qualifier", "currency", "value", "unit") if name in row
-        )
-        years = "–".join(row[n].value for n in ("startYear", "endYear") if n in row) or None
-        programme = None
-        if "programme" in row:
-            label = row["programmeLabel"].value if "programmeLabel" in row else None
-            programme = Value(row["programme"], label)
-        passage = None
-        if "passage" in row:
-            passage = Value(row["passage"], passage_label(row["passage"].value))
-        label = row["label"].value if "label" in row else figure or None
-        rows[key] = OutcomeRow(
-            outcome=Value(row["outcome"], label),
-            figure=figure,
-            years=years,
-            programme=programme,
-            passage=passage,
-            quote=row["quote"].value if "quote" in row else None,
-        )
-    return sorted(rows.values(), key=lambda r: natural(r.outcome.term.value))
-
-
-@dataclass
-class ContentsPassage:
-    passage: Value
-    snippet: str
-    places: list[Value]
-    footnote: str | None = None
-
-
-@dataclass
-class ContentsAction:
-    action: Value | None
-    passages: list[ContentsPassage] = field(default_factory=list)
-
-
-@dataclass
-class ContentsCommitment:
-    commitment: Value | None
-    actions: list[ContentsAction] = field(default_factory=list)
-
-
-def report_contents(report: str) -> list[ContentsCommitment]:
-    """The report's passages in reading order, under their commitment and action."""
-    passages: dict[str, dict] = {}
-    for row in pagedata.select("report-contents", s=report):
-        item = passages.setdefault(row["passage"].value, {"row": row, "places": {}})
-        if "place" in row:
-            label = row["placeLabel"].value if "placeLabel" in row else None
-            item["places"][row["place"]] = label
-    contents: list[ContentsCommitment] = []
-
-    def reading_order(kv: tuple[str, dict]) -> tuple:
-        start = kv[1]["row"].get("start")
-        return (int(start.value) if start else float("inf"), natural(kv[0]))
-
-    for iri, item in sorted(passages.items(), key=reading_order):
-        row = item["row"]
-        addressed = _value(row, "addressed", "addressedLabel")
-        commitment = _value(row, "commitment", "commitmentLabel")
-        if commitment is None and addressed is not None:  # text under a commitment heading
-            commitment, addressed = addressed, None
-        if not contents or contents[-1].commitment != commitment:
-            contents.append(ContentsCommitment(commitment))
-        actions = contents[-1].actions
-        if not actions or actions[-1].action != addressed:
-            actions.append(ContentsAction(addressed))
-        actions[-1].passages.append(
-            ContentsPassage(
-                passage=Value(Term("uri", iri), passage_label(iri)),
-                snippet=row["snippet"].value if "snippet" in row else "",
-                places=[Value(p, label) for p, label in item["places"].items()],
-                footnote=row["footnote"].value if "footnote" in row else None,
-            )
-        )
-    return contents
-
-
-def _value(row: dict[str, Term], node: str, label: str) -> Value | None:
-    if node not in row:
-        return None
-    return Value(row[node], row[label].value if label in row else None)

@@ -66,6 +66,8 @@ def instances(class_iri: str) -> list[dict]:
                 "href": pagedata.local_href(iri),
                 "label": label or Term("uri", iri).local_name,
                 "detail": detail,
+                # an outcome: achieved or planned
+                "status": row["status"].local_name.lower() if "status" in row else None,
             }
         )
     return sorted(items, key=lambda it: describe.natural(it["label"].lower()))

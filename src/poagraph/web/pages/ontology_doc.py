@@ -26,6 +26,7 @@ KINDS = [
     ("Object properties", "object-properties", [OWL.ObjectProperty]),
     ("Datatype properties", "datatype-properties", [OWL.DatatypeProperty]),
     ("Annotation properties", "annotation-properties", [OWL.AnnotationProperty]),
+    ("Concept schemes and their values", "concepts", [SKOS.ConceptScheme, SKOS.Concept]),
 ]
 
 #: Relations shown for each term, with their headings.
@@ -40,6 +41,7 @@ RELATIONS = [
     (RDFS.seeAlso, "See also"),
     (SKOS.exactMatch, "Exact match"),
     (SKOS.closeMatch, "Close match"),
+    (SKOS.inScheme, "In scheme"),
 ]
 
 

@@ -26,6 +26,10 @@ T = TypeVar("T")
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
+#: The language the pages are written in (base.html's lang): labels are picked in it, as the
+#: page queries do with FILTER (lang(?label) IN ("en", "")).
+PAGE_LANGUAGE = "en"
+
 
 @dataclass(frozen=True)
 class Term:
@@ -58,6 +62,12 @@ class Term:
                 value = value.rsplit(sep, 1)[1]
                 break
         return value or self.value
+
+
+def in_page_language(literal: Term) -> bool:
+    """True for a literal in the pages' language (or a sub-tag of it, en-GB) or without a tag."""
+    lang = (literal.lang or "").lower()
+    return lang in ("", PAGE_LANGUAGE) or lang.startswith(PAGE_LANGUAGE + "-")
 
 
 def local_href(iri: str) -> str:
