@@ -116,6 +116,34 @@ def test_accept_the_valid_examples(store_copy, name, organisation, label, outcom
     assert got == info and set(got_quads) == set(quads)
 
 
+def test_accepted_outcomes_keep_their_status(store_copy):
+    """valid.csv says "achieved" (any case) for what happened and "planned" for "By 2007,
+    USD 250,000 of remittances will be channelled to local investment.": the stored
+    outcomes carry poa:Achieved and poa:Planned, counted (or not) by totals of results."""
+    done = accept(
+        store_copy,
+        (EXAMPLES / "valid.csv").read_bytes(),
+        fmt="csv",
+        filename="valid.csv",
+        organisation=IOM,
+    )
+    quads = quads_of(store_copy, done.graph)
+    status = {
+        q.subject.value.rsplit("/", 1)[-1]: q.object.value
+        for q in quads
+        if q.predicate.value == POA + "status"
+    }
+    assert status == {
+        "row-2": POA + "Achieved",
+        "row-3": POA + "Achieved",
+        "row-4": POA + "Planned",
+    }
+    planned = value(quads, f"{done.graph.replace('/graph/', '/id/')}/outcome/row-4", POA + "quote")
+    assert planned == [
+        "By 2007, USD 250,000 of remittances will be channelled to local investment."
+    ]
+
+
 def test_the_same_body_twice_is_one_contribution(store_copy):
     body = (EXAMPLES / "valid.csv").read_bytes()
     first = accept(store_copy, body, fmt="csv", filename="a.csv", organisation=IOM)

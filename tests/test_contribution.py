@@ -37,6 +37,7 @@ TTL_PREFIXES = """\
 def turtle(outcome=None, programme=None, organisation=None, extra="") -> bytes:
     """A small valid Turtle contribution, with properties replaced (None removes one)."""
     o = {
+        "poa:status": "poa:Achieved",
         "poa:reportedBy": "<organisation/epo>",
         "poa:outcomeOf": "<programme/p>",
         "poa:country": "country:NER",
@@ -76,6 +77,7 @@ def jsonld(outcome=None, programme=None, organisation=None, extra=()) -> bytes:
     o = {
         "@id": "outcome/1",
         "@type": "Outcome",
+        "status": "Achieved",
         "reportedBy": "organisation/epo",
         "outcomeOf": "programme/p",
         "country": "id:country/NER",
@@ -118,6 +120,7 @@ def csv_rows(*changes: dict) -> bytes:
         "value": "120",
         "start_year": "2005",
         "end_year": "2005",
+        "status": "achieved",
         "source": "https://example.org/r.pdf",
         "quote": PASSAGE_TEXT,
     }
@@ -222,6 +225,20 @@ CASES = [
         jsonld={"outcome": {"evidence": None, "quote": None}},
         csv={"source": "", "quote": ""},
         column="source",
+    ),
+    Case(
+        "status neither achieved nor planned",
+        "The status must say once whether the result happened",
+        ttl={"outcome": {"poa:status": '"done"'}},
+        jsonld={"outcome": {"status": {"@value": "done"}}},
+        csv={"status": "done"},
+        column="status",
+    ),
+    Case(
+        "two statuses",
+        "The status must say once whether the result happened",
+        ttl={"outcome": {"poa:status": "poa:Achieved , poa:Planned"}},
+        jsonld={"outcome": {"status": ["Achieved", "Planned"]}},
     ),
     Case(
         "commitment outside 1-7",
@@ -349,9 +366,9 @@ def _find(report, case: Case):
 
 
 def test_cases_are_all_collected():
-    assert len(CASES) == 25
-    assert sum(c.jsonld is not None for c in CASES) == 25
-    assert sum(c.csv is not None for c in CASES) == 15
+    assert len(CASES) == 27
+    assert sum(c.jsonld is not None for c in CASES) == 27
+    assert sum(c.csv is not None for c in CASES) == 16
 
 
 @pytest.mark.parametrize("fmt", ["ttl", "jsonld", "csv"])
@@ -401,6 +418,42 @@ def test_flagged_years_outside_the_decade_pass(ref, fmt):
         data = jsonld(outcome={"startYear": "1998", "outsideDecade": "true"})
     report = validate_contribution(data, fmt, reference=ref)
     assert report.conforms, to_text(report)
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "jsonld", "csv"])
+def test_an_outcome_without_status_is_only_a_warning(ref, fmt):
+    """A partner may not say whether a result happened: the outcome is accepted, with a
+    warning that it is not counted in totals (DESIGN §2: "Contributed outcomes may lack
+    it")."""
+    data = {
+        "ttl": lambda: turtle(outcome={"poa:status": None}),
+        "jsonld": lambda: jsonld(outcome={"status": None}),
+        "csv": lambda: csv_rows({"status": ""}),
+    }[fmt]()
+    report = validate_contribution(data, fmt, reference=ref, source=f"s.{fmt}")
+    assert report.conforms, to_text(report)
+    [warning] = report.warnings
+    assert warning.message.startswith("The outcome does not say whether it happened (achieved)")
+    assert "it is not counted in totals" in warning.message
+    if fmt == "csv":
+        assert warning.location == "row 2, column status"
+
+
+def test_csv_status_is_either_word_in_any_case(ref):
+    """achieved / planned, whatever the case, become poa:Achieved and poa:Planned."""
+    data = csv_rows({"status": "ACHIEVED"}, {"status": "Planned", "country": "Mali"})
+    c = parse_contribution(data, "csv", source="status.csv")
+    report, triples = check(c, ref)
+    assert report.conforms and report.results == [], to_text(report)
+    statuses = {
+        (t.subject.value.rsplit("/", 1)[-1], t.object)
+        for t in triples
+        if t.predicate.value == iris.poa("status")
+    }
+    assert statuses == {
+        ("row-2", ox.NamedNode(iris.poa("Achieved"))),
+        ("row-3", ox.NamedNode(iris.poa("Planned"))),
+    }
 
 
 def test_names_resolve_to_the_graph(ref):

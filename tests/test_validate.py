@@ -53,6 +53,11 @@ def test_csv_report_names_rows_and_columns(validate):
     out = validate(str(EXAMPLES / "invalid.csv")).output
     assert "[row 2]" in out and '= "Atlantis"  <- column country' in out
     assert "<- column value" in out and "<- column start_year" in out
+    # row 3 says "done": a status is achieved or planned; row 4 says none (a warning)
+    assert '= "done"  <- column status' in out
+    assert "The status must say once whether the result happened" in out
+    assert "Warning   status (poa:status)  <- column status" in out
+    assert "without it, it is not counted in totals" in out
 
 
 def test_json_output(validate):

@@ -15,6 +15,7 @@ import rdflib
 from ..validation.labels import describe
 from ..validation.model import Result, ValidationReport, merge_results
 from ..validation.shacl import run_shapes
+from ..validation.shapes import CONTRIBUTION
 from ..validation.terms import local_name, to_rdflib_term
 from .boundary import RDF_TYPE, boundary_results
 from .locate import csv_location, source_lines
@@ -54,7 +55,7 @@ def check(c: Contribution, ref: Reference) -> tuple[ValidationReport, list[ox.Tr
     own = {to_rdflib_term(t.subject) for t in c.triples}
     typed = {to_rdflib_term(t.subject) for t in c.triples if t.predicate == RDF_TYPE}
     triples = [*c.triples, *ref.about(mentioned), *ref.class_axioms()]
-    shape_results, data = run_shapes(triples, contribution=True, only=own)
+    shape_results, data = run_shapes(triples, shapes=CONTRIBUTION, only=own)
     boundary = boundary_results(c, ref, data)
     # A resource the contribution may not describe gets the boundary violation only.
     flagged = {(r.focus, r.path, r.value) for r in c.results}
