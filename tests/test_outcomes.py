@@ -497,3 +497,72 @@ def test_a_stale_curated_entry_is_a_one_line_cli_error(tmp_path):
     assert "Traceback" not in done.stderr
     assert "curated-outcomes.yaml:" in done.stderr
     assert "over 751 highly" in done.stderr and "not in the report" in done.stderr
+
+
+# -- numbers in words, cut by a page break ------------------------------------------------
+
+WORDS_REPORT = """Global review of the implementation of the Programme of Action for the LDCs
+
+**Report on FAO contribution to the implementation of the Programme of Action**
+
+Commitment 4: Building productive capacities to make globalization work for LDCs
+
+- **Supporting rural development and food security**
+
+Niger
+
+In 2007 the project worked in Tillabéri. Twenty-
+
+¹ The groups were chosen by the communes.
+
+five women's groups were registered and trained in seed multiplication. Forty farmers
+
+were trained in 2008. Three
+
+hundred households received seeds. The project covered twenty-
+
+two districts.
+"""
+
+
+@pytest.fixture(scope="module")
+def words_findings(gaz):
+    doc = parse_report_text(WORDS_REPORT)
+    return doc, assess(doc, gaz, passage_countries(doc, gaz))
+
+
+def parse_report_text(text: str):
+    from poagraph.extract.report import parse_text
+
+    return parse_text(text, metadata={"slug": "words-test", "organisation": "FAO", "year": 2009})
+
+
+def test_a_result_in_words_cut_by_a_page_break_is_an_outcome(words_findings):
+    """The issue's case: a result written in words at the start of a sentence, cut by a page
+    break with a footnote dropped in between, is one number with what it counts, not a
+    count without a noun nor a descriptive count."""
+    _, found = words_findings
+    by_value = {f.record["value"]: f.record for f in found if f.record}
+    groups = by_value[25]
+    assert groups["unit"].startswith("women's groups registered")
+    assert groups["country"] == [iris.country("NER")]
+    assert groups["status"] == iris.poa("Achieved") and "startYear" not in groups
+    assert by_value[40]["unit"] == "farmers trained"
+    assert (by_value[40]["startYear"], by_value[40]["endYear"]) == (2008, 2008)
+    assert by_value[300]["unit"].startswith("households")
+    assert set(by_value) == {25, 40, 300}
+    assert not any(f.mention.value in (20, 5, 3, 100) for f in found)
+
+
+def test_a_setting_count_in_words_stays_descriptive(words_findings):
+    _, found = words_findings
+    districts = [f for f in found if f.mention.value == 22]
+    assert [(f.status, f.reason) for f in districts] == [("ignored", "descriptive count")]
+
+
+def test_coverage_lists_each_number_in_words_once(words_findings, gaz):
+    doc, _ = words_findings
+    rows = coverage(doc, gaz)
+    words = [r for r in rows if r.kind == "count"]
+    assert [r.value for r in words] == [25, 40, 300, 22]
+    assert doc.text[words[0].offset :].startswith("Twenty-\n\n")

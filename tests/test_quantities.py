@@ -145,3 +145,106 @@ def test_a_qualified_four_digit_number_is_a_count_not_a_year():
 
 def test_words_inside_other_words_are_not_numbers():
     assert find_numbers("None of the often-cited tone of someone") == []
+
+
+# -- numbers in words ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "written", "value"),
+    [
+        ("Forty farmers were trained in Mopti.", "Forty", 40),
+        ("The unit recruited twenty-five nurses.", "twenty-five", 25),
+        ("The unit recruited twenty five nurses.", "twenty five", 25),
+        ("Ninety-nine wells were dug.", "Ninety-nine", 99),
+        ("Thirteen clinics reopened.", "Thirteen", 13),
+        ("three hundred households received seeds", "three hundred", 300),
+        ("a hundred volunteers joined", "a hundred", 100),
+        ("two thousand five hundred teachers were paid", "two thousand five hundred", 2500),
+        ("one hundred and twenty midwives graduated", "one hundred and twenty", 120),
+        ("Twenty-five thousand children were vaccinated", "Twenty-five thousand", 25000),
+        ("three hundred thousand people were reached", "three hundred thousand", 300000),
+        ("one million two hundred thousand doses", "one million two hundred thousand", 1200000),
+        ("a dozen cooperatives were formed", "a dozen", 12),
+        ("two dozen boats were repaired", "two dozen", 24),
+        ("half a dozen inspectors", "half a dozen", 6),
+        ("half a million refugees went home", "half a million", 500000),
+        ("two and a half million meals were served", "two and a half million", 2500000),
+    ],
+)
+def test_numbers_in_words_are_read_whole(text, written, value):
+    m = only(text)
+    assert (m.text, m.value, m.kind) == (written, value, "count")
+    assert text[m.number_start : m.number_end] == written
+
+
+@pytest.mark.parametrize(
+    ("text", "written", "value"),
+    [
+        ("was trained. Twenty-\n\nfive women's groups were registered", "Twenty-\n\nfive", 25),
+        ("Three\n\nhundred farmers were trained", "Three\n\nhundred", 300),
+        ("Twenty\n\nfive boats", "Twenty\n\nfive", 25),
+        # a footnote the page break dropped there, blanked by outcomes.own_text
+        (
+            "Forty-\n\n" + " " * 30 + "\n\nsix schools reopened",
+            "Forty-\n\n" + " " * 30 + "\n\nsix",
+            46,
+        ),
+        ("two\n\nthousand five hundred returnees", "two\n\nthousand five hundred", 2500),
+    ],
+)
+def test_a_page_break_does_not_cut_a_number_in_words(text, written, value):
+    m = only(text)
+    assert (m.text, m.value, m.kind) == (written, value, "count")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("a two-year programme", "duration"),
+        ("Twenty-five-year-old women", "age"),
+        ("for twenty\n\nyears", "duration"),
+        ("the twenty-first century", "ordinal"),
+        ("several hundred people fled", "vague"),
+        ("a few thousand returnees", "vague"),
+        ("many million dollars", "vague"),
+        ("dozens of schools", "vague"),
+        ("tens of thousands", "vague"),
+        ("forty per cent of the pupils", "percentage"),
+        ("One of the partners", "pronoun"),
+    ],
+)
+def test_words_classified_as_digits_are(text, kind):
+    found = find_numbers(text)
+    assert found and {m.kind for m in found} == {kind}, [(m.text, m.kind) for m in found]
+
+
+def test_words_that_start_no_number_are_skipped():
+    assert only("a dozen").value == 12
+    assert find_numbers("the dozen-strong team") == []  # "dozen" alone counts nothing
+    assert find_numbers("a two-week course and a one-off grant")[0].kind == "duration"
+    assert find_numbers("A survey found nothing") == []
+    # two numbers side by side are two numbers, not one
+    assert [m.value for m in find_numbers("of those seven two were women")] == [7, 2]
+    assert [m.value for m in find_numbers("twenty, thirty")] == [20, 30]
+
+
+def test_a_qualifier_and_a_currency_apply_to_numbers_in_words():
+    m = only("nearly forty farmers")
+    assert (m.value, m.qualifier) == (40, "nearly")
+    m = only("some two million dollars were spent")
+    assert (m.value, m.kind, m.currency, m.qualifier) == (2000000, "money", "USD", "about")
+    assert m.text == "two million dollars"
+
+
+# -- digits written in other conventions ------------------------------------------------------
+
+
+def test_thousands_grouped_by_spaces_and_a_decimal_comma_before_a_scale():
+    assert only("500 000 FCFA were lent").value == 500000
+    assert only("soit 1 250 000 francs CFA").value == 1250000
+    assert only("1,5 milliard de francs CFA").value == 1500000000
+    assert only("un budget de 2,25 millions d'euros").value == 2250000
+    # a year then a count stay two numbers; a comma list is no decimal
+    assert [m.value for m in find_numbers("In 2005 125 000 people")] == [2005, 125000]
+    assert [m.value for m in find_numbers("in 1,5 and 7 cases")] == [1, 7]

@@ -256,6 +256,12 @@ def test_the_decision_names_the_words_that_decided():
         ("So far, 1,100 households have been reached.", None, 2010, {"endYear"}),
         ("Since 2007, 450 teachers have been trained to date.", 2007, 2010, {"endYear"}),
         ("This year, 60 clinics opened.", 2010, 2010, {"startYear", "endYear"}),
+        (
+            "In the last twenty-five years 5,000 wells were dug.",
+            1985,
+            2010,
+            {"startYear", "endYear"},
+        ),
     ],
 )
 def test_years_of_other_phrasing(sentence, start, end, inferred):

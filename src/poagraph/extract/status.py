@@ -8,8 +8,10 @@ which it is. The decision reads the clause that holds the number:
 1. The sentence is cut into segments at commas, semicolons, colons and brackets, before a
    word that opens a clause of its own ("that", "which", "whereas") and before "and"/"or"
    when a verb follows ("IOM assisted 300 returnees | and will assist 500 more").
-2. A planned word in the number's segment ("will", "to be", "targeting", "budget",
-   "plans to") makes it Planned.
+2. A planned word in the number's segment ("will", "to be", "targeting", "plans to")
+   makes it Planned; a word of money ("budget", "allocated", "earmarked") makes an amount
+   of money Planned, not a count ("25 groups were registered with a budget of FCFA 96
+   million": the groups are Achieved, the budget Planned).
 3. Else a segment with a verb of its own ("were", "has", "received") is Achieved.
 4. Else (a fragment: "Six returnees, | four from the UK and two from Switzerland, | have
    been provided ...") the nearest segment of the sentence part (between semicolons) that
@@ -43,6 +45,7 @@ _SOFT = {",", "(", ")", "[", "]"}
 @dataclass(frozen=True, eq=False)  # hashed by identity: patterns are cached per lexicon
 class StatusLexicon:
     planned: tuple[str, ...]
+    planned_money: tuple[str, ...]  #: planned for amounts of money only
     openers: frozenset[str]
     coordinators: tuple[str, ...]
     auxiliaries: frozenset[str]
@@ -56,8 +59,10 @@ class StatusLexicon:
 def load_status_lexicon(path: Path = STATUS_WORDS) -> StatusLexicon:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     planned = [str(w) for group in data["planned"].values() for w in group]
+    money = [str(w) for w in data.get("planned_money") or []]
     return StatusLexicon(
         planned=tuple(sorted(set(planned), key=len, reverse=True)),
+        planned_money=tuple(sorted(set(money), key=len, reverse=True)),
         openers=frozenset(data["clause_openers"]),
         coordinators=tuple(data["coordinators"]),
         auxiliaries=frozenset(data["auxiliaries"]),
@@ -69,8 +74,10 @@ def load_status_lexicon(path: Path = STATUS_WORDS) -> StatusLexicon:
 
 
 @cache
-def _planned_pattern(lex: StatusLexicon) -> re.Pattern:
-    phrases = (r"\s+".join(re.escape(w) for w in p.split()) for p in lex.planned)
+def _planned_pattern(lex: StatusLexicon, money: bool = True) -> re.Pattern:
+    """The planned words; with `money`, those of money too."""
+    words = sorted({*lex.planned, *lex.planned_money} if money else lex.planned, key=len)
+    phrases = (r"\s+".join(re.escape(w) for w in p.split()) for p in reversed(words))
     return re.compile(rf"(?<![\w'’-])(?:{'|'.join(phrases)})(?![\w'’-])")
 
 
@@ -185,17 +192,17 @@ def _text(sentence: str, seg: Segment) -> str:
     return sentence[seg.start : seg.end]
 
 
-def _cue(text: str, lex: StatusLexicon, first: bool) -> str | None:
+def _cue(text: str, lex: StatusLexicon, first: bool, money: bool) -> str | None:
     """The planned words in `text`; `first`: the text starts the sentence (its capital)."""
     if first and text[:1].isupper():
         text = text[:1].lower() + text[1:]
-    m = _planned_pattern(lex).search(text)
+    m = _planned_pattern(lex, money).search(text)
     return re.sub(r"\s+", " ", m.group()) if m else None
 
 
-def _verdict(sentence: str, seg: Segment, lex: StatusLexicon) -> Decision | None:
+def _verdict(sentence: str, seg: Segment, lex: StatusLexicon, money: bool) -> Decision | None:
     text = _text(sentence, seg)
-    cue = _cue(text, lex, seg.start == 0)
+    cue = _cue(text, lex, seg.start == 0, money)
     if cue:
         return Decision(PLANNED, cue)
     toks = _TOKEN.findall(text)
@@ -205,20 +212,24 @@ def _verdict(sentence: str, seg: Segment, lex: StatusLexicon) -> Decision | None
     return None
 
 
-def decide(sentence: str, position: int, lex: StatusLexicon | None = None) -> Decision:
-    """Achieved or Planned, for the number at `position` (an offset in `sentence`)."""
+def decide(
+    sentence: str, position: int, lex: StatusLexicon | None = None, money: bool | None = None
+) -> Decision:
+    """Achieved or Planned, for the number at `position` (an offset in `sentence`); `money`
+    says whether it is an amount of money (None: not known, the words of money count)."""
+    money = money is not False
     lex = lex or load_status_lexicon()
     segs = segments(sentence, lex)
     here = next((s for s in segs if s.start <= position < s.end), segs[-1] if segs else None)
     if here is None:
         return Decision(ACHIEVED, None)
-    own = _verdict(sentence, here, lex)
+    own = _verdict(sentence, here, lex, money)
     if own is not None:
         return own
     others = [s for s in segs if s is not here and s.part == here.part and s.kind != "clause"]
     others.sort(key=lambda s: (min(abs(s.start - here.end), abs(here.start - s.end)), -s.start))
     for seg in others:
-        verdict = _verdict(sentence, seg, lex)
+        verdict = _verdict(sentence, seg, lex, money)
         if verdict is not None:
             return verdict
     return Decision(ACHIEVED, None)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from .numberwords import read_number_words
 from .quantities import LEXICON, Lexicon, NumberMention
 
 
@@ -72,9 +73,11 @@ def load_year_words(path: Path = LEXICON) -> YearWords:
             (re.compile(rf"\b(?:{_words([k])})\b", re.I), v[0], v[1])
             for k, v in (y.get("from_report_year") or {}).items()
         ),
-        recent=re.compile(rf"\b(?:the\s+)?(?:{_words(y['recent'])})\s+(\w+)\s+years\b", re.I),
+        recent=re.compile(
+            rf"\b(?:the\s+)?(?:{_words(y['recent'])})\s+(\w+(?:-\s*\w+)?)\s+years\b", re.I
+        ),
         same_period=re.compile(rf"\b(?:{_words(y['same_period'])})\b", re.I),
-        later=re.compile(rf"\b(\w+)\s+years?\s+(?:{_words(y['later'])})\b", re.I),
+        later=re.compile(rf"\b(\w+(?:-\s*\w+)?)\s+years?\s+(?:{_words(y['later'])})\b", re.I),
     )
 
 
@@ -85,8 +88,11 @@ def _year_of(m: NumberMention) -> int | None:
 
 
 def _count(word: str, lex: Lexicon) -> int | None:
-    w = word.lower()
-    return int(w) if w.isdigit() else lex.number_words.get(w)
+    """ "3", "three", "twenty-five" -> the number of years."""
+    if word.isdigit():
+        return int(word)
+    read = read_number_words(word, 0, lex)
+    return int(read.value) if read and read.end == len(word) and not read.ordinal else None
 
 
 def _quoted(m: re.Match) -> str:
