@@ -64,7 +64,7 @@ def test_unknown_heading_is_reported_not_guessed(gaz: Gazetteer) -> None:
     ref = gaz.resolve_place("Narnia and Mali")
     assert ref.countries == ("MLI",)
     assert not ref.resolved
-    assert ref.unresolved == ("Narnia and",)
+    assert ref.unresolved == ("Narnia",)
     assert gaz.resolve_place("Atlantis").unresolved == ("Atlantis",)
 
 

@@ -98,6 +98,25 @@ def test_place_headings_several_countries_and_regions():
     ]
 
 
+def test_a_heading_no_gazetteer_knows_still_heads_its_section():
+    """The parser takes the layout, not the gazetteers: "Lake Chad Basin" or a misspelt
+    country heads its section like any place (the build warns that it names no place)."""
+    d = parse(
+        "Commitment 3: Capacities\n\n- **An action**\n\n"
+        "Lake Chad Basin\n\nA.\n\nSenegall\n\nB.\n\nSahel and Horn of Africa\n\nC.\n"
+    )
+    assert [(p.text, p.place.heading, p.action) for p in d.passages] == [
+        ("A.", "Lake Chad Basin", 1),
+        ("B.", "Senegall", 1),
+        ("C.", "Sahel and Horn of Africa", 1),
+    ]
+    assert [pl.heading for pl in d.places] == [
+        "Lake Chad Basin",
+        "Senegall",
+        "Sahel and Horn of Africa",
+    ]
+
+
 def test_footnotes_between_paragraphs_do_not_join_or_change_the_section():
     d = parse(
         "Commitment 3: Capacities\n\n- **An action**\n\nAfghanistan\n\n"

@@ -39,6 +39,8 @@ class ReportResult:
     records: int
     triples: int
     warnings: str = ""  #: the SHACL report when the graph conforms with warnings
+    #: what the build could not place, as "FILE:LINE: message" (an unknown place heading)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -60,9 +62,16 @@ def total_steps(n_reports: int) -> int:
 
 
 def build(
-    reports: Iterable[Path], store_path: Path, progress: Progress | None = None
+    reports: Iterable[Path],
+    store_path: Path,
+    progress: Progress | None = None,
+    strict: bool = False,
 ) -> BuildResult:
     """Build the graphs of `reports` (plus the ontology and vocab graphs) into the store.
+
+    What a report leaves unplaced (a place heading naming no known country or region) is
+    a note of its ReportResult, and its passages carry no place; `strict` makes the first
+    such note the ReportError it raises, before the store is touched.
 
     Raises report.ReportError for an unreadable report (with file and line), BuildError
     when a graph does not conform to the shapes, store.StoreError when the store is locked.
@@ -70,6 +79,7 @@ def build(
     # Imported here so `poagraph --help`, `query` and `export` need not load the extraction.
     from . import mapping, reference
     from .extract import extract
+    from .extract.document import check_places
     from .extract.gazetteer import load_gazetteer
     from .extract.report import parse_report
 
@@ -101,6 +111,9 @@ def build(
         graph = NamedNode(iris.report_graph(doc.slug))
 
         step(f"Extracting {doc.slug}")
+        notes = check_places(doc, gaz)
+        if strict and notes:
+            raise notes[0]
         records = extract(doc, gaz)
 
         step(f"Mapping {len(records)} records to RDF")
@@ -110,7 +123,11 @@ def build(
         warnings = _validate(doc.slug, quads, reference_graphs)
 
         graphs[graph] = quads
-        results.append(ReportResult(doc.slug, path, graph.value, len(records), 0, warnings))
+        results.append(
+            ReportResult(
+                doc.slug, path, graph.value, len(records), 0, warnings, list(map(str, notes))
+            )
+        )
 
     step(f"Writing {len(graphs)} graphs to {store_path}")
     # one atomic, locked write; the query workers of a running server reload (no restart)

@@ -11,7 +11,7 @@ from poagraph.errors import ReportError
 
 from .annotations import mark_inferred
 from .evidence import Evidence
-from .gazetteer import Gazetteer, Match
+from .gazetteer import Gazetteer, Match, PlaceRef
 from .report import Document, Passage, line_of
 
 #: What a passage's names are evidence of: countries and regions are shared resources on
@@ -19,21 +19,41 @@ from .report import Document, Passage, line_of
 EVIDENCED = ("organisation", "programme")
 
 
-def check_places(doc: Document, gaz: Gazetteer) -> None:
-    """Every place heading names known countries or a known region: an unknown one would
-    silently leave its passages without a place."""
-    for p in doc.passages:
-        if p.place is None:
-            continue
-        ref = gaz.resolve_place(p.place.heading)
-        if not ref.resolved or not (ref.countries or ref.region or ref.is_general):
-            unknown = ", ".join(repr(u) for u in ref.unresolved) or repr(p.place.heading)
-            raise ReportError(
-                f"place heading {p.place.heading!r} names no known country or region "
-                f"({unknown}): add it to mappings/countries.yaml (aliases) or regions.yaml",
-                doc.path,
-                line_of(doc.text, p.place.start),
-            )
+#: How to make a heading's place known, at the end of each place warning.
+_ADD_PLACE = "add it to mappings/countries.yaml (aliases) or mappings/regions.yaml"
+
+
+def check_places(doc: Document, gaz: Gazetteer) -> list[ReportError]:
+    """What the place headings leave unplaced, one error per heading (file:line): a heading
+    naming no known country or region (its passages carry none), the unknown parts of one
+    naming some ("Niger and Atlantis": Niger is kept), the regions after the first of one
+    naming several. The build prints them as warnings, or raises the first (--strict)."""
+    out = []
+    for place in doc.places:
+        ref = gaz.resolve_place(place.heading)
+        problem = _place_problem(place.heading, ref, gaz)
+        if problem:
+            out.append(ReportError(problem, doc.path, line_of(doc.text, place.start)))
+    return out
+
+
+def _place_problem(heading: str, ref: PlaceRef, gaz: Gazetteer) -> str | None:
+    if ref.is_general:
+        return None
+    if not (ref.countries or ref.regions):
+        return f"place heading {heading!r} names no known country or region: {_ADD_PLACE}"
+    if ref.unresolved:
+        unknown = ", ".join(repr(u) for u in ref.unresolved)
+        return (
+            f"place heading {heading!r}: {unknown} names no known country or region: {_ADD_PLACE}"
+        )
+    if len(ref.regions) > 1:
+        first = gaz.regions[ref.regions[0]].label
+        return (
+            f"place heading {heading!r} names several regions; its passages are placed in "
+            f"the first, {first!r}, only: add the heading to mappings/regions.yaml as one region"
+        )
+    return None
 
 
 def report_record(doc: Document, reporter: str) -> dict:

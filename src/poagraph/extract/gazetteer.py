@@ -29,8 +29,11 @@ from poagraph.errors import MappingsError
 from .countries import check_iso3, common_name, country_names
 from .matching import Entity, EntityIndex, Match, as_tuple, continued, norm, pattern
 
-#: What may separate the places of a heading: "DRC and Rwanda", "Senegal, Mali and ...".
-_SEPARATORS = re.compile(r"^(?:\s|,|;|&|\band\b|\bthe\b)*$")
+#: What separates the places of a heading: "DRC and Rwanda", "Senegal, Mali and Burkina
+#: Faso", "Niger et Mali", "Mali (Gao region)", "Sudan - Darfur" (never inside a name).
+_SEPARATOR = re.compile(r"\s*(?:[,;&/()]|\s[-–—]\s|\band\b|\bet\b)\s*")
+#: An article before a place of a heading: "the Gambia", "Gambia (The)".
+_ARTICLE = re.compile(r"^(?:[Tt]he)(?:\s+|$)")
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class PlaceRef:
     region: str | None = None
     unresolved: tuple[str, ...] = ()
     is_general: bool = False
+    regions: tuple[str, ...] = ()  #: every region it names (`region` is the first)
 
     @property
     def resolved(self) -> bool:
@@ -79,7 +83,8 @@ class Gazetteer:
         self.ambiguous = ambiguous
         self.regions = {r.slug: r for r in regions}
         self.region_names = {norm(s): r.slug for r in regions for s in (r.label, *r.variants)}
-        self._country_re = pattern(self.country_names)
+        # one matcher for both (a thousand names compile in tens of ms): a country's name
+        # inside a longer region's name ("Lake Chad Basin") is the region's
         self._place_re = pattern([*self.country_names, *self.region_names])
         self._orgs = EntityIndex(organisations, org_groups, place_cue)
         self._progs = EntityIndex(programmes, [])
@@ -96,12 +101,12 @@ class Gazetteer:
     # -- finding -------------------------------------------------------------------------
     def countries_in(self, text: str) -> list[Match]:
         """Country mentions (names, aliases, government shorthands such as "GoB")."""
-        if self._country_re is None:
+        if self._place_re is None:
             return []
         return [
             Match(iso3, "country", iris.country(iso3), m.start(), m.end(), m.group(0))
-            for m in self._country_re.finditer(text)
-            if (iso3 := self.country_names[norm(m.group(0))])
+            for m in self._place_re.finditer(text)
+            if (iso3 := self.country_names.get(norm(m.group(0))))
         ]
 
     def regions_in(self, text: str) -> list[Match]:
@@ -139,29 +144,51 @@ class Gazetteer:
 
     def resolve_place(self, heading: str) -> PlaceRef:
         """A place heading -> its countries and/or region. "General activities" has none.
-        Unknown parts are returned in `unresolved` (never guessed)."""
+        The heading is a list of places: each part between separators must be one known
+        name, else the whole part is returned in `unresolved` (never guessed), and the names
+        inside it do not count ("Lake Chad Basin" is not Chad)."""
         h = heading.strip()
         if h.lower() == "general activities":
             return PlaceRef(heading, is_general=True)
+        names = {(m.start(), m.end()): norm(m.group(0)) for m in self._place_re.finditer(h)}
         countries: list[str] = []
-        region = None
+        regions: list[str] = []
         unresolved: list[str] = []
-        pos = 0
-        for m in self._place_re.finditer(h):
-            gap = h[pos : m.start()]
-            if not _SEPARATORS.match(gap):
-                unresolved.append(gap.strip(" ,"))
-            key = norm(m.group(0))
-            if key in self.region_names and key not in self.country_names:
-                region = region or self.region_names[key]
-            else:
-                iso3 = self.country_names[key]
-                if iso3 not in countries:
-                    countries.append(iso3)
-            pos = m.end()
-        if not _SEPARATORS.match(h[pos:]):
-            unresolved.append(h[pos:].strip(" ,"))
-        return PlaceRef(heading, tuple(countries), region, tuple(unresolved))
+        for start, end in _heading_parts(h, names):
+            part = h[start:end]
+            article = _ARTICLE.match(part)
+            if article and article.end() == len(part):
+                continue  # "Gambia (The)"
+            key = names.get((start, end)) or (
+                names.get((start + article.end(), end)) if article else None
+            )
+            if key is None:
+                unresolved.append(part)
+            elif key in self.region_names and key not in self.country_names:
+                regions.append(self.region_names[key])
+            elif self.country_names[key] not in countries:
+                countries.append(self.country_names[key])
+        region = regions[0] if regions else None
+        return PlaceRef(
+            heading, tuple(countries), region, tuple(unresolved), regions=tuple(regions)
+        )
+
+
+def _heading_parts(h: str, names: dict[tuple[int, int], str]) -> list[tuple[int, int]]:
+    """The (start, end) of the parts of heading `h` between separators; a separator inside
+    a known name ("Sao Tome and Principe", "Guinea-Bissau") separates nothing."""
+    cuts = [
+        (m.start(), m.end())
+        for m in _SEPARATOR.finditer(h)
+        if m.end() > m.start() and not any(a < m.end() and m.start() < b for a, b in names)
+    ]
+    parts, pos = [], 0
+    for a, b in [*cuts, (len(h), len(h))]:
+        if h[pos:a].strip():
+            lead = len(h[pos:a]) - len(h[pos:a].lstrip())
+            parts.append((pos + lead, pos + len(h[pos:a].rstrip())))
+        pos = b
+    return parts
 
 
 def passage_countries(doc, gaz: Gazetteer) -> dict[int, list[str]]:
@@ -227,7 +254,7 @@ def _with_governments(orgs: list[Entity], names: dict[str, str], cdata: dict) ->
     skip = set(cdata.get("government_shorthand") or {}) | set(cdata.get("demonyms") or {})
     by_iso: dict[str, list[str]] = {}
     for name, iso3 in names.items():
-        if name not in skip and not name.startswith("the "):
+        if name not in skip and not name.startswith("the ") and not set("(,") & set(name):
             by_iso.setdefault(iso3, []).append(name)
     explicit = {o.slug: o for o in orgs}
     out = [
