@@ -139,6 +139,44 @@ def test_a_failed_build_leaves_the_store_as_it_was(
     assert quads_in(store_copy) == before
 
 
+def _unknown_heading_report(folder: Path) -> tuple[Path, int]:
+    """A report whose second section is headed by a place no gazetteer knows; its line."""
+    text = (
+        "Global review of the Programme of Action\n\n"
+        "**Report on WFP contribution to the review**\n\n"
+        "Commitment 4: Building productive capacities\n\n"
+        "- **Developing rural infrastructure**\n\n"
+        "Senegal\n\nWFP built 12 storage sheds in 2010.\n\n"
+        "Lake Chad Basin\n\nWFP supported 1,200 farmers around the lake in 2008.\n"
+    )
+    path = folder / "wfp-review.md"
+    path.write_text(text, encoding="utf-8")
+    (folder / "wfp-review.yaml").write_text("slug: wfp-review\nyear: 2010\n", encoding="utf-8")
+    return path, text[: text.index("Lake Chad Basin")].count("\n") + 1
+
+
+def test_an_unknown_place_heading_is_a_warning_and_the_build_goes_on(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path, line = _unknown_heading_report(tmp_path)
+    result = runner.invoke(main, ["build", "--report", str(path), "--store", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{path}:{line}: place heading 'Lake Chad Basin' names no known country or region: "
+        "add it to mappings/countries.yaml (aliases) or mappings/regions.yaml"
+    ) in result.output
+    assert "report/wfp-review" in result.output  # the graph was written
+
+
+def test_strict_makes_an_unknown_place_heading_an_error(runner: CliRunner, tmp_path: Path) -> None:
+    path, line = _unknown_heading_report(tmp_path)
+    result = runner.invoke(
+        main, ["build", "--strict", "--report", str(path), "--store", str(tmp_path / "s")]
+    )
+    user_error(result, f"{path.name}:{line}: place heading 'Lake Chad Basin'")
+    assert not (tmp_path / "s").exists()
+
+
 def test_build_on_a_store_locked_by_another_process(
     runner: CliRunner, store_copy: Path, store_holder
 ) -> None:

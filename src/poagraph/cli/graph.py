@@ -38,7 +38,22 @@ _TEXT_TYPES = frozenset((iris.XSD + "string", iris.RDF + "langString"))
     help="A report in the agencies' common layout (repeatable) [default: the bundled report].",
 )
 @store_option()
-def build(reports: tuple[Path, ...], store_path: Path | None) -> None:
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Stop on a place heading that names no known country or region (else a warning).",
+)
+@click.option(
+    "--review",
+    "review_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Write the entities found by the form of their names as gazetteer entries "
+    "(YAML) to edit and move into mappings/.",
+)
+def build(
+    reports: tuple[Path, ...], store_path: Path | None, strict: bool, review_path: Path | None
+) -> None:
     """Parse, extract, map, validate and load reports into the store."""
     from poagraph.build import build as run_build
     from poagraph.build import total_steps
@@ -57,17 +72,36 @@ def build(reports: tuple[Path, ...], store_path: Path | None) -> None:
         def progress(description: str, completed: int, total: int) -> None:
             bar.update(task, description=description, completed=completed, total=total)
 
-        result = run_build(report_paths, store_path, progress=progress)
+        result = run_build(report_paths, store_path, progress=progress, strict=strict)
 
     for r in result.reports:
         if r.warnings:
             err.print(r.warnings, markup=False, highlight=False)
+        for note in r.notes:  # FILE:LINE: what could not be placed, and how to fix it
+            err.print(note, style="yellow", markup=False, highlight=False, soft_wrap=True)
+    if review_path is not None:
+        _write_review(report_paths, review_path)
     table = Table(title=f"Built {store_path} in {result.seconds:.2f} s", title_justify="left")
     table.add_column("graph")
     table.add_column("triples", justify="right")
     for graph, n in result.graphs.items():
         table.add_row(Text(short(graph)), str(n))
     err.print(table)
+
+
+def _write_review(report_paths: list[Path], review_path: Path) -> None:
+    """The discovered entities of the reports built, as gazetteer entries to review."""
+    from poagraph.extract.gazetteer import load_gazetteer
+    from poagraph.extract.report import parse_report
+    from poagraph.extract.review import review_yaml
+
+    with user_errors():
+        text = review_yaml([parse_report(p) for p in report_paths], load_gazetteer())
+    try:
+        review_path.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise click.ClickException(f"{review_path}: cannot write: {e.strerror or e}") from e
+    err.print(f"Wrote the entities to review to {review_path}", markup=False, highlight=False)
 
 
 @click.command()
@@ -130,17 +164,31 @@ def stats(store_path: Path | None) -> None:
     default=None,
     help="The report to examine [default: the bundled report].",
 )
-def coverage(report_path: Path | None) -> None:
-    """Every number in the report's text and what became of it."""
+@click.option(
+    "--show",
+    type=click.Choice(["all", "numbers", "names"]),
+    default="all",
+    show_default=True,
+    help="Numbers, capitalised names, or both.",
+)
+def coverage(report_path: Path | None, show: str) -> None:
+    """Every number and every capitalised name in the report's text, and what became of
+    each (an outcome, a gazetteer or discovered entity, a place, or ignored and why)."""
     from poagraph.extract.coverage import coverage as report_coverage
-    from poagraph.extract.coverage import format_coverage
+    from poagraph.extract.coverage import format_coverage, format_names, name_coverage
     from poagraph.extract.gazetteer import load_gazetteer
     from poagraph.extract.report import parse_report
 
+    console = Console()
     with user_errors():
         doc = parse_report(report_path or paths.BUNDLED_REPORTS[0])
-        rows = report_coverage(doc, load_gazetteer())
-    Console().print(format_coverage(rows, title=f"Numbers in {doc.path.name}"))
+        gaz = load_gazetteer()
+        if show in ("all", "numbers"):
+            rows = report_coverage(doc, gaz)
+            console.print(format_coverage(rows, title=f"Numbers in {doc.path.name}"))
+        if show in ("all", "names"):
+            names = name_coverage(doc, gaz)
+            console.print(format_names(names, title=f"Names in {doc.path.name}"))
 
 
 @click.command()

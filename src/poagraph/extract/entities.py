@@ -187,6 +187,8 @@ def organisations(
         if kind not in kinds:
             raise MappingsError(f"organisations.yaml {e.slug}: unknown kind {kind!r}")
         rec["organisationKind"] = organisation_kind(kind)
+        if e.data.get("discovered"):
+            rec["discovered"] = True
         if e.countries:
             rec["country"] = iris.country(e.countries[0])
         records.append(rec)

@@ -58,6 +58,8 @@ def programmes(
             evidence.note(e.iri, span)
         describing = (curated + outcomes) or _full_name_spans(e, evidence)
         rec = entity_record(e, "Programme", evidence, wording)
+        if e.data.get("discovered"):
+            rec["discovered"] = True
         if "implementedBy" not in e.data:
             relations["implementedBy"] = [reporter.iri]
             unquoted.append(("implementedBy", reporter.iri, reporter.names))
@@ -112,9 +114,13 @@ def _relations(
 
 def _full_name_spans(e: Entity, evidence: Evidence) -> list[Span]:
     """The spans where a passage names the programme by its label or a variant."""
-    full = {n.replace("’", "'") for n in (e.label, *e.variants)} - set(e.acronyms)
+
+    def plain(name: str) -> str:  # a name cut by a page break is the same name
+        return " ".join(name.replace("’", "'").split())
+
+    full = {plain(n) for n in (e.label, *e.variants)} - set(e.acronyms)
     named = evidence.of(e.iri).named
-    return [s for s, surface in named.items() if surface.replace("’", "'") in full]
+    return [s for s, surface in named.items() if plain(surface) in full]
 
 
 def _state_or_infer(

@@ -420,3 +420,15 @@ def _slug(path: Path) -> str:
     from poagraph.iris import slugify
 
     return slugify(path.stem)
+
+
+def own_text(p: Passage, passages: list[Passage]) -> str:
+    """The passage text with the passages nested in it (a footnote the page break dropped
+    inside a paragraph) blanked out: their numbers are theirs, and they split no sentence.
+    Offsets are unchanged."""
+    text = p.text
+    for q in passages:
+        if q is not p and p.start <= q.start and q.end <= p.end:
+            a, b = q.start - p.start, q.end - p.start
+            text = text[:a] + re.sub(r"\S", " ", text[a:b]) + text[b:]
+    return text
