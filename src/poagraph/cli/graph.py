@@ -1,4 +1,4 @@
-"""Commands on the graph: build, export, stats, coverage, query."""
+"""Commands on the graph: build, export, stats, coverage, query, queries."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pyoxigraph import (
 )
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from poagraph import iris, paths, store
@@ -79,6 +79,12 @@ def build(
             err.print(r.warnings, markup=False, highlight=False)
         for note in r.notes:  # FILE:LINE: what could not be placed, and how to fix it
             err.print(note, style="yellow", markup=False, highlight=False, soft_wrap=True)
+    if result.checks:  # the data-quality checks (qa/): a failing one is a warning
+        from poagraph.qa import to_text
+
+        failed = not all(c.passed for c in result.checks)
+        style = "yellow" if failed else None
+        err.print(to_text(result.checks), style=style, markup=False, highlight=False)
     if review_path is not None:
         _write_review(report_paths, review_path)
     table = Table(title=f"Built {store_path} in {result.seconds:.2f} s", title_justify="left")
@@ -207,15 +213,34 @@ def coverage(report_path: Path | None, show: str) -> None:
     default="table",
     show_default=True,
 )
+@click.argument("name", required=False)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="K=V",
+    help="A parameter of the named query (repeatable), e.g. country=Sierra Leone.",
+)
 def query(
-    store_path: Path | None, query_file: Path | None, expression: str | None, fmt: str
+    store_path: Path | None,
+    query_file: Path | None,
+    expression: str | None,
+    fmt: str,
+    name: str | None,
+    params: tuple[str, ...],
 ) -> None:
-    """Run a SPARQL query over the union of all graphs (poa:, skos:, ... predeclared).
+    """Run a named query of the catalogue (`poagraph queries`), or a SPARQL query from
+    --file or -e, over the union of all graphs (poa:, skos:, ... predeclared).
 
     Table and CSV show report text tidied (page breaks and Markdown escapes removed);
     JSON keeps every literal exact."""
-    if (query_file is None) == (expression is None):
-        raise click.UsageError("give exactly one of --file F.rq or -e 'SPARQL'")
+    if sum(x is not None for x in (name, query_file, expression)) != 1:
+        raise click.UsageError("give exactly one of NAME, --file F.rq or -e 'SPARQL'")
+    if params and name is None:
+        raise click.UsageError("--param goes with a named query: poagraph query NAME --param k=v")
+    if name is not None:
+        _run_named(store_path, name, params, fmt)
+        return
     if query_file is not None:
         try:
             text = query_file.read_text(encoding="utf-8")
@@ -232,6 +257,47 @@ def query(
             del db  # the traceback keeps this frame: let the store's lock go now
             raise click.ClickException(f"{source}: SPARQL syntax {e}") from e
         _print_results(results, fmt)
+
+
+def _run_named(store_path: Path | None, name: str, params: tuple[str, ...], fmt: str) -> None:
+    """Run the catalogue query `name`, its parameters bound by substitution."""
+    from pyoxigraph import Variable
+
+    from poagraph import catalogue
+
+    with user_errors():
+        entry = catalogue.get(name)
+        given = catalogue.parse_pairs(params)
+        db = store.open_store(store_path or paths.default_store(), read_only=True)
+
+        def countries() -> dict[str, set[str]]:
+            rows = db.query(catalogue.COUNTRIES_QUERY, use_default_graph_as_union=True)
+            return catalogue.country_index(
+                (r["country"].value, r["iso3"].value, r["name"].value if r["name"] else None)
+                for r in rows
+            )
+
+        terms = catalogue.bind(entry, given, countries)
+        results = db.query(
+            entry.query,
+            prefixes=iris.PREFIXES,
+            use_default_graph_as_union=True,
+            substitutions={Variable(k): v for k, v in terms.items()},
+        )
+        _print_results(results, fmt)
+
+
+@click.command()
+def queries() -> None:
+    """List the named queries of the catalogue (queries/*.rq): name and title."""
+    from poagraph import catalogue
+
+    table = Table("title", "parameters")
+    table.columns.insert(0, Column("name", no_wrap=True))
+    for entry in catalogue.load():
+        names = ", ".join(f"{p.name} ({p.type})" for p in entry.params)
+        table.add_row(Text(entry.name), Text(entry.title), Text(names))
+    Console().print(table)
 
 
 def _print_results(results: object, fmt: str) -> None:
@@ -293,4 +359,4 @@ def _cell(term: object) -> Text:
     return Text(str(term))
 
 
-COMMANDS = (build, export, stats, coverage, query)
+COMMANDS = (build, export, stats, coverage, query, queries)

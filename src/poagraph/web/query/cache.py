@@ -37,6 +37,7 @@ def job_key(job: Job, version: str) -> str:
         str(job.max_rows),
         job.base_iri or "",
         repr(job.bindings),
+        repr(job.literals),
     ]
     return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:32]
 

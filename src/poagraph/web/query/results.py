@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import (
     DefaultGraph,
+    Literal,
     NamedNode,
     Quad,
     QueryBoolean,
@@ -44,6 +45,9 @@ class Job:
     max_rows: int = 10_000
     #: (variable, IRI) pairs bound by substitution before evaluation (never spliced in text)
     bindings: tuple[tuple[str, str], ...] = ()
+    #: (variable, lexical form, datatype IRI or None, language tag or None) literals bound
+    #: by substitution like `bindings`: a value stays one RDF term, never query text
+    literals: tuple[tuple[str, str, str | None, str | None], ...] = ()
     #: relative IRIs in the query resolve against this (the endpoint URL, as Oxigraph does)
     base_iri: str | None = None
     #: the byte cap of the serialized result (MAX_RESULT_BYTES)
@@ -82,10 +86,12 @@ def has_dataset_clause(query: str) -> bool:
 def execute(store: Store, job: Job) -> Outcome:
     """Evaluate `job` on `store` and serialize the result in the negotiated format."""
     kwargs: dict = {"base_iri": job.base_iri}
-    if job.bindings:
-        kwargs["substitutions"] = {
-            Variable(name): _iri(iri, f"value of ?{name}") for name, iri in job.bindings
-        }
+    substitutions: dict = {
+        Variable(name): _iri(iri, f"value of ?{name}") for name, iri in job.bindings
+    }
+    substitutions.update({Variable(name): _literal(*rest) for name, *rest in job.literals})
+    if substitutions:
+        kwargs["substitutions"] = substitutions
     if job.default_graphs or job.named_graphs:
         # the protocol's dataset replaces the query's FROM / FROM NAMED (SPARQL 1.1 Protocol
         # 2.1.4): graphs it does not list are out of the dataset
@@ -153,6 +159,18 @@ def _iri(value: str, what: str) -> NamedNode:
         return NamedNode(value)
     except ValueError as exc:
         raise QueryError(400, f"{what}: {value!r} is not an absolute IRI ({exc})") from exc
+
+
+def _literal(value: str, datatype: str | None, language: str | None) -> Literal:
+    """The literal term of a binding: plain, language-tagged or typed."""
+    try:
+        if language:
+            return Literal(value, language=language)
+        if datatype:
+            return Literal(value, datatype=_iri(datatype, "datatype"))
+        return Literal(value)
+    except ValueError as exc:
+        raise QueryError(400, f"literal {value!r}: {exc}") from exc
 
 
 def _query(store: Store, job: Job, kwargs: dict):
