@@ -17,8 +17,9 @@ from pathlib import Path
 from pyoxigraph import NamedNode, Quad
 from rdflib.namespace import RDF
 
-from . import iris, store
+from . import iris, qa, store
 from .errors import BuildError
+from .qa import CheckResult
 from .validation.model import ValidationReport
 from .validation.render import to_text
 from .validation.shacl import run_shapes
@@ -50,6 +51,8 @@ class BuildResult:
     graphs: dict[str, int] = field(default_factory=dict)  #: graph IRI -> triples written
     seconds: float = 0.0
     fingerprint: str = ""
+    #: the data-quality checks of qa/ on the store just written (qa.py); a failing one warns
+    checks: list[CheckResult] = field(default_factory=list)
 
 
 def _no_progress(description: str, completed: int, total: int) -> None:
@@ -134,6 +137,7 @@ def build(
     counts = store.commit(store_path, {g.value: qs for g, qs in graphs.items()}, reload=True).counts
     with store.reading(store_path) as db:
         fingerprint = store.fingerprint(db)
+        checks = qa.check_store(db)
     for r in results:
         r.triples = counts[r.graph]
     result = BuildResult(
@@ -141,6 +145,7 @@ def build(
         reports=results,
         graphs=dict(counts),
         fingerprint=fingerprint,
+        checks=checks,
     )
     progress("Done", total, total)
     result.seconds = time.perf_counter() - started

@@ -25,6 +25,7 @@ VOCAB = ONTOLOGY / "vocab"
 SHAPES = ROOT / "shapes"
 MAPPINGS = ROOT / "mappings"
 QUERIES = ROOT / "queries"
+QA = ROOT / "qa"  #: the data-quality checks: NAME.ask.rq + NAME.select.rq pairs
 SOURCES = ROOT / "sources"
 
 #: The report bundled with the project, built when no --report is given.

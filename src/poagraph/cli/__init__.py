@@ -13,7 +13,7 @@ from __future__ import annotations
 import click
 
 from poagraph import __version__
-from poagraph.cli import contributions, graph, serve, tokens, validate
+from poagraph.cli import check, contributions, graph, serve, tokens, validate
 
 
 @click.group()
@@ -28,5 +28,6 @@ for command in (
     serve.serve_command,
     tokens.tokens_group,
     *contributions.COMMANDS,
+    check.check_command,
 ):
     main.add_command(command)
