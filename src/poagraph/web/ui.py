@@ -19,8 +19,8 @@ from pyoxigraph import RdfFormat, parse, serialize
 from poagraph import __version__, iris, paths
 from poagraph.web import errors
 from poagraph.web.formats import HTML, JSON, PAGE_RDF, TURTLE, Format
-from poagraph.web.pages import examples, listing, ontology_doc, pagedata, void
-from poagraph.web.render import Twin, render, requested_page
+from poagraph.web.pages import charts, examples, listing, ontology_doc, pagedata, void
+from poagraph.web.render import CSV, Twin, render, requested_page
 from poagraph.web.store import get_service
 from poagraph.web.urls import external_url_for
 
@@ -45,7 +45,12 @@ def home() -> Response:
     def context() -> dict:
         found = data()
         by_graph = {c["graph"]: c for c in found["contributions"]}
-        return {**found, "by_graph": by_graph, "total": sum(g["triples"] for g in found["graphs"])}
+        figures = {
+            "outcomes_map": charts.outcomes_map(),
+            "commitment_chart": charts.commitment_chart(),
+        }
+        total = sum(g["triples"] for g in found["graphs"])
+        return {**found, **figures, "by_graph": by_graph, "total": total}
 
     void_twin = Twin(url_for("ui.void_description"), TURTLE.media_type, "VoID")
     return render([HTML, JSON], template="home.html", context=context, data=data, also=[void_twin])
@@ -69,6 +74,10 @@ def _contributions() -> list[dict]:
     ]
 
 
+#: the columns of a browse listing's JSON items and CSV rows
+BROWSE_COLUMNS = ("iri", "label", "href", "status")
+
+
 @bp.get("/browse/<name>")
 def browse(name: str) -> Response:
     """The resources of the class poa:{name}, by label, a page at a time."""
@@ -84,7 +93,7 @@ def browse(name: str) -> Response:
     shown = items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     listed = {"total": len(items), "page": page, "pages": pages}
     return render(
-        [HTML, JSON],
+        [HTML, JSON, CSV],
         template="browse.html",
         context=lambda: {
             **listed,
@@ -96,10 +105,9 @@ def browse(name: str) -> Response:
         data=lambda: {
             "class": class_iri,
             **listed,
-            "items": [
-                {k: it[k] for k in ("iri", "label", "href", "status") if it.get(k)} for it in shown
-            ],
+            "items": [{k: it[k] for k in BROWSE_COLUMNS if it.get(k)} for it in shown],
         },
+        table=lambda: (list(BROWSE_COLUMNS), shown),
         params={"page": str(page)} if page > 1 else None,
     )
 
