@@ -588,6 +588,34 @@ def test_built_joint_result_is_shared_on_its_country_pages(built_client, built, 
         assert ", ".join(re.findall(r">([^<]+)</a>", shared)).startswith(others)
 
 
+@pytest.mark.parametrize("country", [RWA, AFG])
+def test_outcome_tables_download_as_csv_and_json(built_client, built, country):
+    html = _html(built_client, local(country))
+    outcomes = page_section(html, "outcomes")
+    hrefs = re.findall(r'<a href="([^"]+)" type="([^"]+)" download>', outcomes)
+    assert {media for _, media in hrefs} == {"text/csv", "application/json"}
+    urls = {media: local(country) + href.replace("&amp;", "&") for href, media in hrefs}
+    data = built_client.get(urls["application/json"])
+    assert data.status_code == 200 and data.mimetype == "application/json"
+    table = data.get_json()["outcomes"]
+    expected = _of_class_with(built, "Outcome", "country", country)
+    assert {r["outcome"] for r in table} == expected
+    body = built_client.get(urls["text/csv"])
+    assert body.status_code == 200 and body.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(body.get_data(as_text=True))))
+    assert rows == [{k: str(v) for k, v in r.items()} for r in table]  # the same data
+    assert all(country in r["countries"].split() for r in rows)
+    for row in rows:  # the quote is the report's exact words, stored on the outcome
+        assert row["quote"] == _one(built, row["outcome"], POA + "quote")
+
+
+def test_a_joint_outcome_in_the_download_names_all_its_countries(built_client):
+    rows = built_client.get(local(RWA) + "?table=outcomes&format=json").get_json()["outcomes"]
+    joint = [r for r in rows if r["unit"] == "permanent returns"]
+    assert joint and set(joint[0]["countries"].split()) == {COD, RWA, BDI}
+    assert joint[0]["status"] == "Achieved"
+
+
 def test_pages_revalidate_with_etags(client):
     first = client.get(local(AFG), headers=BROWSER)
     etag = first.headers["ETag"]

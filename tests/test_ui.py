@@ -6,7 +6,9 @@ ontology page against ontology/poa.ttl read with rdflib, the examples against qu
 
 from __future__ import annotations
 
+import csv
 import html as html_module
+import io
 import json
 import re
 from collections import Counter
@@ -119,6 +121,22 @@ def test_browse_names_outcomes_and_passages_without_labels(client, store):
     assert "about $ 1.4 Million" in html_module.unescape(
         client.get("/browse/Passage", headers=BROWSER).get_data(as_text=True)
     )
+
+
+def test_browse_lists_download_as_csv_and_json_with_the_same_rows(client, store):
+    html = client.get("/browse/Outcome", headers=BROWSER).get_data(as_text=True)
+    downloads = re.search(r'<p class="downloads">(.*?)</p>', html, re.S).group(1)
+    links = dict(re.findall(r'<a href="([^"]+)" type="([^"]+)" download>', downloads))
+    assert set(links.values()) == {"text/csv", "application/json"}
+    by_type = {media: href.replace("&amp;", "&") for href, media in links.items()}
+    items = client.get(by_type["application/json"]).get_json()["items"]
+    response = client.get(by_type["text/csv"])
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [r["iri"] for r in rows] == [i["iri"] for i in items] and len(rows) == 4
+    assert [(r["label"], r["status"]) for r in rows] == [(i["label"], i["status"]) for i in items]
+    # negotiated too: Accept text/csv
+    assert client.get("/browse/Outcome", headers={"Accept": "text/csv"}).data == response.data
 
 
 @pytest.mark.parametrize("path", ["/browse/Nothing", "/browse/Country?page=2", "/browse/a%20b"])

@@ -126,6 +126,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from poagraph.text import tidy
     from poagraph.web import contributions, errors, graphstore, resources, sparql, store, ui, urls
+    from poagraph.web import qa as quality_checks
+    from poagraph.web import queries as catalogue_queries
 
     app = Flask(__name__)
     app.jinja_env.filters["tidy"] = tidy  # report text as a reader sees it (text.py)
@@ -139,4 +141,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(resources.bp)
     app.register_blueprint(ui.bp)
     app.register_blueprint(contributions.bp)
+    app.register_blueprint(catalogue_queries.bp)
+    app.register_blueprint(quality_checks.bp)
     return app

@@ -9,22 +9,29 @@ chosen one, and adds Vary, the ETag (304 on a match) and, on HTML, the security 
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Response, abort, jsonify, render_template, request
+from pyoxigraph import Literal
 
 from poagraph import __version__
 from poagraph.web import formats
 from poagraph.web.formats import HTML, JSON, Format
 from poagraph.web.negotiation import NotAcceptable, pick
 from poagraph.web.query.results import Outcome
+from poagraph.web.query.writers import csv_cell
 from poagraph.web.store import get_service
 
 TRUNCATED = "X-Poagraph-Truncated"
+
+#: A page's table as CSV (`render(table=...)`): the same cells as its JSON, spreadsheet-safe.
+CSV = formats.BY_MEDIA["text/csv"]
 
 #: Pages load everything from this server: the browser refuses anything else (YASGUI sets
 #: inline styles, hence 'unsafe-inline' for styles only; scripts are files, never inline).
@@ -79,13 +86,15 @@ def render(
     rdf: Callable[[Format], Outcome | bytes] | None = None,
     params: Mapping[str, str] | None = None,
     also: Sequence[Twin] = (),
+    table: Callable[[], tuple[list[str], list[dict]]] | None = None,
 ) -> Response:
     """The negotiated response of the current page.
 
     `template` and `context()` make the HTML (the template also gets ``alternates``),
     `data()` the JSON, `rdf(fmt)` the RDF views (bytes, or an Outcome of a page query);
     only the chosen one is called. `params` are the query parameters the twins' URLs keep,
-    `also` other documents to name as alternates (the VoID of the home page...)."""
+    `also` other documents to name as alternates (the VoID of the home page...), `table()`
+    the (columns, rows) of the CSV view (offer CSV for it)."""
     chosen = negotiate(offered)
     alternates = [*twins(offered, params), *also]
     if chosen == HTML:
@@ -93,9 +102,23 @@ def render(
         response = Response(body, mimetype="text/html")
     elif chosen == JSON:
         response = jsonify(data())
+    elif chosen == CSV and table is not None:
+        response = Response(table_csv(*table()), content_type=CSV.content_type)
     else:
         response = _rdf_response(rdf(chosen), chosen)
     return _finish(response, alternates, chosen)
+
+
+def table_csv(columns: list[str], rows: list[dict]) -> str:
+    """Rows (dicts by column) as CSV: a header line, then a cell per column (empty when
+    missing), each made safe for spreadsheets as /sparql's CSV cells are."""
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\r\n")
+    out.writerow(columns)
+    for row in rows:
+        values = (row.get(c) for c in columns)
+        out.writerow("" if v is None else csv_cell(Literal(str(v))) for v in values)
+    return buf.getvalue()
 
 
 def _rdf_response(result: Outcome | bytes, fmt: Format) -> Response:

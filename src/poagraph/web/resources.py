@@ -10,13 +10,13 @@ JSON-LD, N-Triples or RDF/XML. Unknown IRIs are 404.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, request
 from pyoxigraph import NamedNode
 
 from poagraph import iris
-from poagraph.web.formats import HTML, PAGE_RDF
-from poagraph.web.pages import describe, evidence, pagedata, summaries
-from poagraph.web.render import render
+from poagraph.web.formats import HTML, JSON, PAGE_RDF
+from poagraph.web.pages import charts, describe, evidence, pagedata, summaries
+from poagraph.web.render import CSV, render
 
 bp = Blueprint("resources", __name__)
 
@@ -48,11 +48,25 @@ def resource(rest: str) -> Response:
     """The page or RDF description of the resource https://w3id.org/poagraph/id/{rest}."""
     iri = iris.ID + rest
     _known(iri, "resource", "exists", "s")
+    if request.args.get("table") == "outcomes":
+        return _outcomes_download(iri)
     return render(
         OFFERED,
         template="resource.html",
         context=lambda: _page(iri),
         rdf=lambda fmt: pagedata.construct("describe", fmt.media_type, s=iri),
+    )
+
+
+def _outcomes_download(iri: str) -> Response:
+    """The outcomes table of a country or programme page, as CSV or JSON (the same rows)."""
+    rows = summaries.outcome_table(summaries.outcomes_of(iri))
+    columns = list(summaries.OUTCOME_COLUMNS)
+    return render(
+        [JSON, CSV],
+        data=lambda: {"resource": iri, "columns": columns, "outcomes": rows},
+        table=lambda: (columns, rows),
+        params={"table": "outcomes"},
     )
 
 
@@ -101,6 +115,7 @@ def _page(iri: str) -> dict:
     passage = _passage(iri, out) if PASSAGE in types else None
     hidden = {iris.POA + "text"} if passage is not None else set()
     outcomes = summaries.outcomes_of(iri) if {COUNTRY, PROGRAMME} & types else None
+    totals = summaries.totals(outcomes) if outcomes else []
     return {
         "iri": iri,
         "label": describe.subject_label(out, iri),
@@ -118,7 +133,8 @@ def _page(iri: str) -> dict:
         "programmes": summaries.programmes_in(iri) if COUNTRY in types else None,
         "outcomes": outcomes,
         "country_page": COUNTRY in types,
-        "totals": summaries.totals(outcomes) if outcomes else [],
+        "totals": totals,
+        "outcome_chart": charts.country_outcomes_chart(totals) if COUNTRY in types else None,
         "contents": summaries.report_contents(iri) if REPORT in types else None,
     }
 

@@ -220,3 +220,43 @@ def _value(row: dict[str, Term], node: str, label: str) -> Value | None:
     if node not in row:
         return None
     return Value(row[node], row[label].value if label in row else None)
+
+
+#: the columns of an outcomes table's downloads (CSV and JSON: the same cells)
+OUTCOME_COLUMNS = (
+    "outcome",
+    "figure",
+    "value",
+    "currency",
+    "unit",
+    "status",
+    "years",
+    "countries",
+    "programme",
+    "programmeLabel",
+    "passage",
+    "quote",
+)
+
+
+def outcome_table(outcomes: list[OutcomeRow]) -> list[dict[str, str]]:
+    """The outcomes table of a country or programme page as plain rows (OUTCOME_COLUMNS):
+    IRIs, the figure and its parts, the status's name, the countries' IRIs space-separated,
+    the exact quote."""
+    return [
+        {
+            "outcome": row.outcome.term.value,
+            "figure": row.figure,
+            "value": "" if row.value is None else str(row.value),
+            "currency": row.currency,
+            "unit": row.unit,
+            "status": row.status.term.local_name if row.status else "",
+            "years": row.years or "",
+            "countries": " ".join(c.term.value for c in row.countries),
+            "programme": row.programme.term.value if row.programme else "",
+            "programmeLabel": row.programme.text if row.programme else "",
+            "passage": row.passage.term.value if row.passage else "",
+            "quote": row.quote or "",
+        }
+        for row in outcomes
+    ]
