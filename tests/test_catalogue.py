@@ -65,6 +65,22 @@ def test_every_query_has_a_title_a_question_and_parses(entry):
     for param in entry.params:
         assert param.type in catalogue.TYPES
         assert re.search(rf"\?{param.name}\b", entry.query), f"?{param.name} is in the text"
+    # pyoxigraph binds only a variable the SELECT projects: each parameter must run bound
+    from pyoxigraph import Store, Variable
+
+    for param in entry.params:
+        Store().query(entry.query, substitutions={Variable(param.name): NamedNode("urn:x:y")})
+
+
+def test_passages_mentioning_a_country_two_countries(built_store_path, source):
+    # "more than 63, 000 Angolans have been repatriated back home from Zambia" (a Zambia passage)
+    assert "repatriated back home from Zambia" in source
+    zambia = cli_rows(built_store_path, "passages-mentioning-country", "country=Zambia")
+    assert zambia and {r["country"] for r in zambia} == {"https://w3id.org/poagraph/id/country/ZMB"}
+    assert any("Zambia" in r["excerpt"] for r in zambia)
+    # "IOM Cambodia's Enhanced Migration Management (EMM) Project" (a Cambodia passage)
+    cambodia = cli_rows(built_store_path, "passages-mentioning-country", "country=KHM")
+    assert cambodia and {r["passage"] for r in cambodia} != {r["passage"] for r in zambia}
 
 
 def test_cq4_and_cq7_take_a_country_with_a_default():

@@ -443,3 +443,22 @@ def test_cq12_contributions_by_whom_when_how_many(store, built_store_path, tmp_p
     added = [datetime.fromisoformat(r["added"]) for r in rows]
     assert added[0] < added[1] and added[1].tzinfo is not None
     assert rows[0]["contribution"] == f"{iris.ID}contribution/{first.id}"
+
+
+def test_programmes_and_their_countries(store, source):
+    rows = {r["acronym"]: r for r in run(store, "programmes-countries") if r["acronym"]}
+    # "Through its Technical Cooperation on Migration (TCM), IOM activities help governments":
+    # a global programme, no country
+    assert "Through its Technical Cooperation on Migration (TCM)" in source
+    assert not rows["TCM"]["countries"]
+    # "through the EC-funded RANA programme" (under the Afghanistan heading)
+    assert "through the EC-funded RANA programme" in source
+    assert rows["RANA"]["countries"] == "Afghanistan"
+
+
+def test_class_counts_count_resources_of_the_bundled_report(store):
+    counts = {r["class"]: r["resources"] for r in run(store, "class-counts")}
+    assert counts[POA + "Report"] == 1  # sources/ holds one report
+    assert counts[POA + "Commitment"] == 7  # the seven BPoA commitments
+    planned = run(store, "cq03")  # achieved only: fewer rows than outcomes
+    assert counts[POA + "Outcome"] > len({r["value"] for r in planned})

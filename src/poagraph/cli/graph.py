@@ -23,6 +23,7 @@ from rich.text import Text
 
 from poagraph import iris, paths, store
 from poagraph.cli.common import err, short, store_option, user_errors
+from poagraph.errors import InputError
 from poagraph.text import tidy
 
 #: Literals that hold text (and may hold the report's words), tidied in table and CSV output.
@@ -278,12 +279,15 @@ def _run_named(store_path: Path | None, name: str, params: tuple[str, ...], fmt:
             )
 
         terms = catalogue.bind(entry, given, countries)
-        results = db.query(
-            entry.query,
-            prefixes=iris.PREFIXES,
-            use_default_graph_as_union=True,
-            substitutions={Variable(k): v for k, v in terms.items()},
-        )
+        try:
+            results = db.query(
+                entry.query,
+                prefixes=iris.PREFIXES,
+                use_default_graph_as_union=True,
+                substitutions={Variable(k): v for k, v in terms.items()},
+            )
+        except (SyntaxError, RuntimeError) as e:  # a query file a user added or broke
+            raise InputError(f"queries/{entry.name}.rq cannot run: {e}") from e
         _print_results(results, fmt)
 
 
