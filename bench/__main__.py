@@ -1,4 +1,5 @@
-"""Run the benchmarks: `python -m bench` (all) or `python -m bench build [endpoint ...]`.
+"""Run the benchmarks: `python -m bench` (all) or `python -m bench build [endpoint ...]`;
+`python -m bench corpus --scale N --seed S --out DIR` writes a synthetic corpus (bench/corpus.py).
 
 A benchmark is bench/NAME.py with `run() -> None`; helper modules start with an underscore.
 """
@@ -14,15 +15,21 @@ import bench
 
 #: Run first when present, in this order; any other bench module follows alphabetically.
 ORDER = ["build", "validate", "endpoint", "contributions"]
+#: Modules that are commands with their own arguments, not benchmarks.
+COMMANDS = {"corpus"}
 
 
 def available() -> list[str]:
     found = [m.name for m in pkgutil.iter_modules([str(Path(bench.__file__).parent)])]
-    found = [n for n in found if not n.startswith("_")]
+    found = [n for n in found if not n.startswith("_") and n not in COMMANDS]
     return [n for n in ORDER if n in found] + sorted(n for n in found if n not in ORDER)
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["corpus"]:
+        from bench.corpus import main as corpus
+
+        return corpus(argv[1:])
     names = available()
     chosen = argv or names
     unknown = [n for n in chosen if n not in names]
