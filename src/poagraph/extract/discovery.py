@@ -114,7 +114,7 @@ class Known:
         return None
 
     def index(self, kind: str):
-        return self.gaz._orgs if kind == "organisation" else self.gaz._progs
+        return self.gaz.entity_index(kind)
 
     def entry(self, c: Candidate, here: list[str]) -> tuple[Entity | None, bool]:
         """(the gazetteer entry the candidate names, whether its name is a gazetteer name at

@@ -8,7 +8,6 @@ new names; a text's matches are the two merged leftmost-longest, as one pattern 
 
 from __future__ import annotations
 
-import copy
 from dataclasses import replace
 
 from .gazetteer import Gazetteer
@@ -62,13 +61,11 @@ class ExtendedIndex:
 def extend(gaz: Gazetteer, entities: list[Entity], variants: dict[str, list[str]]) -> Gazetteer:
     """A copy of the gazetteer that also knows `entities` and new spellings of its own
     entries (slug -> spellings), so that every later step finds them like the curated ones."""
-    if not entities and not variants:
-        return gaz
-    out = copy.copy(gaz)
-    for attr, kind in (("_orgs", "organisation"), ("_progs", "programme")):
+    out = gaz
+    for kind in ("organisation", "programme"):
         mine = [e for e in entities if e.kind == kind]
-        index = getattr(gaz, attr)
+        index = gaz.entity_index(kind)
         spellings = {k: v for k, v in variants.items() if k in index.by_slug}
         if mine or spellings:
-            setattr(out, attr, ExtendedIndex(index, mine, spellings))
+            out = out.with_index(kind, ExtendedIndex(index, mine, spellings))
     return out

@@ -16,6 +16,7 @@ Cambodia" is IOM's office, "RQA Kabul" the programme's.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -97,6 +98,20 @@ class Gazetteer:
     @property
     def programmes(self) -> dict[str, Entity]:
         return self._progs.by_slug
+
+    def entity_index(self, kind: str) -> EntityIndex:
+        """The name index of "organisation" or "programme" entries (discovery reads it)."""
+        return self._orgs if kind == "organisation" else self._progs
+
+    def with_index(self, kind: str, index: EntityIndex) -> Gazetteer:
+        """A copy that finds the names of `kind` through `index` (an index with EntityIndex's
+        lookups: discovery's, which adds the entities it found)."""
+        out = copy.copy(self)
+        if kind == "organisation":
+            out._orgs = index
+        else:
+            out._progs = index
+        return out
 
     # -- finding -------------------------------------------------------------------------
     def countries_in(self, text: str) -> list[Match]:

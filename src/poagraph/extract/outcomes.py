@@ -19,7 +19,6 @@ are ignored as descriptive counts (the nouns are listed in mappings/quantities.y
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -295,7 +294,7 @@ def assess(
         years_at = sentence_years(text, sentence_spans(text), mentions, ctx.report_year, lex)
         for m in (m for m in mentions if m.is_quantity):
             s, e = sentence_at(text, m.number_start)
-            in_sentence = [_shift(x, -s) for x in mentions if s <= x.number_start < e]
+            in_sentence = [x.shifted(-s) for x in mentions if s <= x.number_start < e]
             here = _Here(p, text, s, e, heading, years_at.get(s, Years()), in_sentence)
             findings.append(_finding(ctx, here, m, cur.entry_for(p, m)))
     cur.check_all_used()
@@ -339,7 +338,7 @@ def _finding(ctx: _Context, here: _Here, m: NumberMention, entry: CuratedEntry |
     """What becomes of one quantity: an outcome (curated or not), or ignored with why."""
     p, lex = here.passage, ctx.lex
     sentence = here.text[here.start : here.end]
-    local = _shift(m, -here.start)
+    local = m.shifted(-here.start)
     if entry is not None and entry.ignore:
         return Finding(p, m, "ignored", f"{entry.reason} (curated)", entry=entry)
     phrase, verb = counted(sentence, local, lex)
@@ -395,16 +394,6 @@ def _not_a_result(ctx: _Context, here: _Here, m: NumberMention, phrase: str, ver
     if in_footnote(here.text, here.start + m.number_start):
         return SETTING_REASONS["footnote"]
     return setting_reason(sentence, m, phrase, verb, ctx.lex)
-
-
-def _shift(m: NumberMention, by: int) -> NumberMention:
-    return dataclasses.replace(
-        m,
-        start=m.start + by,
-        end=m.end + by,
-        number_start=m.number_start + by,
-        number_end=m.number_end + by,
-    )
 
 
 def _money(sentence, mention, countries, heading, report_year, gaz) -> dict:

@@ -13,6 +13,7 @@ poagraph.extract.numberwords) and mappings/currencies.yaml (poagraph.extract.mon
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -73,6 +74,16 @@ class NumberMention:
     def reason(self) -> str | None:
         """Why this number is not a candidate outcome (None for quantities)."""
         return REASONS.get(self.kind)
+
+    def shifted(self, by: int) -> NumberMention:
+        """The same mention with its offsets moved (into a sentence, a passage)."""
+        return dataclasses.replace(
+            self,
+            start=self.start + by,
+            end=self.end + by,
+            number_start=self.number_start + by,
+            number_end=self.number_end + by,
+        )
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: patterns are cached per lexicon

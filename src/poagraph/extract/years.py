@@ -11,7 +11,6 @@ it. The words are data: the `years` section of mappings/quantities.yaml.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -203,22 +202,12 @@ def sentence_years(
     out: dict[int, Years] = {}
     previous: Years | None = None
     for s, e in spans:
-        local = [_shift(m, -s) for m in mentions if s <= m.number_start < e]
+        local = [m.shifted(-s) for m in mentions if s <= m.number_start < e]
         years = derive_years(text[s:e], local, report_year, lex, previous)
         out[s] = years
         if years.known:
             previous = years
     return out
-
-
-def _shift(m: NumberMention, by: int) -> NumberMention:
-    return dataclasses.replace(
-        m,
-        start=m.start + by,
-        end=m.end + by,
-        number_start=m.number_start + by,
-        number_end=m.number_end + by,
-    )
 
 
 def notes(inferred: dict[str, str]) -> list[str]:
