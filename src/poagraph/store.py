@@ -3,19 +3,19 @@
 Every write goes through `write_graphs`: under the store's exclusive lock (changes.py) it
 opens the store, replaces the graphs, flushes, logs the change for the query workers and
 closes the store. `replace_graphs` does the replacing: the new quads are staged in scratch
-graphs in one transaction, then one SPARQL update moves them over their targets (MOVE drops
-the target
-first). Oxigraph applies each of those steps all-or-nothing, so a reader sees either the
-old graphs or the new ones, and a failure half-way (bad quad, exception in the producer,
-disk error) leaves the previous graphs untouched. Rebuilding replaces, never duplicates;
-a graph whose content is unchanged is not rewritten at all.
+graphs (a transaction per graph, so one graph's triples are held at a time), then one SPARQL
+update moves them over their targets (MOVE drops the target first); into empty graphs, one
+transaction writes them all. Oxigraph applies each of those steps all-or-nothing, so a
+reader sees either the old graphs or the new ones, and a failure half-way (bad quad,
+exception in the producer, disk error) leaves the previous graphs untouched. Rebuilding
+replaces, never duplicates; a graph whose content is unchanged is not rewritten at all.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,37 +111,64 @@ def replace_graphs(
     wanted = {  # may raise: no write yet
         g: None if quads is None else _triples_of(g, quads) for g, quads in graphs.items()
     }
-    return _replace(store, wanted)[0]
+    return _replace(store, {g: _given(ts) for g, ts in wanted.items()})[0]
 
 
 def _replace(
-    store: Store, wanted: Mapping[NamedNode | DefaultGraph, set[Triple] | None]
+    store: Store, wanted: Mapping[NamedNode | DefaultGraph, Callable[[], set[Triple]] | None]
 ) -> tuple[dict[NamedNode | DefaultGraph, int], int]:
-    """replace_graphs of canonical triples (`_triples_of`), also returning how many quads
-    the store gained (negative: lost)."""
-    stored = {g: _stored(store, g) for g in wanted}
-    changed = {g: ts for g, ts in wanted.items() if ts is not None and ts != stored[g]}
-    dropped = [g for g, ts in wanted.items() if ts is None and stored[g]]
-    gained = sum(len(changed[g]) - len(stored[g]) for g in changed)
-    gained -= sum(len(stored[g]) for g in dropped)
-    counts = {g: len(ts or ()) for g, ts in wanted.items()}
-    if not dropped and not any(stored[g] for g in changed):
+    """replace_graphs of canonical triples, each given by a callable (`_triples_of` run
+    then, or a set made before): called one graph at a time, so only one graph's triples
+    are held at once. Also returns how many quads the store gained (negative: lost)."""
+    sizes = {g: _size(store, g) for g in wanted}
+    counts = {g: 0 for g in wanted}
+    if not any(sizes.values()):
         # Nothing to replace (a new store, new reports): one transaction writes it all.
-        store.extend(_in_graphs((g, ts) for g, ts in changed.items()))
-        return counts, gained
-    staging = {g: NamedNode(f"{_STAGING}{uuid.uuid4().hex}") for g in changed}
+        store.extend(_counted(wanted, counts))
+        return counts, sum(counts.values())
+    staging: dict[NamedNode | DefaultGraph, NamedNode] = {}
+    gained = -sum(sizes[g] for g, ts in wanted.items() if ts is None)
     try:
-        # One transaction: all staged, or nothing.
-        store.extend(_in_graphs((staging[g], ts) for g, ts in changed.items()))
-        # One update, one transaction. The graph names are pyoxigraph terms (validated
-        # IRIs, or ours minted by uuid), serialized by pyoxigraph, never raw text.
-        steps = [f"MOVE SILENT GRAPH {staging[g]} TO {_target(g)}" for g in changed]
-        steps += [f"DROP SILENT {_target(g, 'GRAPH ')}" for g in dropped]
-        store.update(" ; ".join(steps))
+        for g, triples_of in wanted.items():  # each changed graph staged in a transaction
+            if triples_of is None:
+                continue
+            triples = triples_of()
+            counts[g] = len(triples)
+            if len(triples) == sizes[g] and (not triples or triples == _stored(store, g)):
+                continue  # unchanged: not rewritten
+            staging[g] = NamedNode(f"{_STAGING}{uuid.uuid4().hex}")
+            store.extend(_in_graphs([(staging[g], triples)]))
+            gained += len(triples) - sizes[g]
+        # One update, one transaction: every graph changes, or none does. The graph names
+        # are pyoxigraph terms (validated IRIs, or ours minted by uuid), never raw text.
+        steps = [f"MOVE SILENT GRAPH {staging[g]} TO {_target(g)}" for g in staging]
+        steps += [
+            f"DROP SILENT {_target(g, 'GRAPH ')}"
+            for g, ts in wanted.items()
+            if ts is None and sizes[g]
+        ]
+        if steps:
+            store.update(" ; ".join(steps))
     finally:
         for s in staging.values():  # a no-op after a successful move
             store.remove_graph(s)
     return counts, gained
+
+
+def _counted(
+    wanted: Mapping[NamedNode | DefaultGraph, Callable[[], set[Triple]] | None],
+    counts: dict[NamedNode | DefaultGraph, int],
+) -> Iterator[Quad]:
+    """The quads of every graph, one graph's triples made at a time; counts them."""
+    for g, triples_of in wanted.items():
+        if triples_of is not None:
+            triples = triples_of()
+            counts[g] = len(triples)
+            yield from _in_graphs([(g, triples)])
+
+
+def _size(store: Store, graph: NamedNode | DefaultGraph) -> int:
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
 
 
 def _target(graph: NamedNode | DefaultGraph, keyword: str = "") -> str:
@@ -178,10 +205,17 @@ def commit(
 ) -> Commit:
     """write_graphs, with the triples per graph afterwards (for `poagraph build`)."""
     terms = {changes.graph_term(str(g)): quads for g, quads in graphs.items()}
-    # canonical triples before the lock: bad input fails here, and writers queue less
-    wanted = {g: None if q is None else _triples_of(g, q) for g, q in terms.items()}
-    put = {_iri(g): _in_graphs([(g, ts)]) for g, ts in wanted.items() if ts is not None}
-    drop = [_iri(g) for g, ts in wanted.items() if ts is None]
+    drop = [_iri(g) for g, q in terms.items() if q is None]
+    if reload:
+        # a build: the log names the graphs only, and each graph's canonical triples are
+        # made while it is written, one graph at a time (a failure still writes nothing)
+        wanted = {g: None if q is None else _lazy(g, q) for g, q in terms.items()}
+        put: dict[str, Iterable[Quad]] = {_iri(g): () for g, q in terms.items() if q is not None}
+    else:
+        # canonical triples before the lock: bad input fails here, and writers queue less
+        sets = {g: None if q is None else _triples_of(g, q) for g, q in terms.items()}
+        put = {_iri(g): _in_graphs([(g, ts)]) for g, ts in sets.items() if ts is not None}
+        wanted = {g: _given(ts) for g, ts in sets.items()}
     with changes.locked(store_path, exclusive=True):
         state = changes.prepare(store_path)
         pending = changes.stage(store_path, put, drop, reload=reload)
@@ -194,6 +228,16 @@ def commit(
             del db  # closes the store (and its RocksDB lock) before ours is released
         seq = changes.log(store_path, state, pending, quads)
     return Commit(seq, {_iri(g): n for g, n in counts.items()})
+
+
+def _given(triples: set[Triple] | None) -> Callable[[], set[Triple]] | None:
+    return None if triples is None else lambda: triples
+
+
+def _lazy(
+    graph: NamedNode | DefaultGraph, quads: Iterable[Quad | Triple]
+) -> Callable[[], set[Triple]]:
+    return lambda: _triples_of(graph, quads)
 
 
 def _iri(graph: NamedNode | DefaultGraph) -> str:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -31,6 +32,7 @@ from poagraph import iris
 from poagraph.errors import InputError, MappingsError, ReportError
 from poagraph.paths import MAPPINGS
 
+from . import yamlfiles
 from .quantities import find_numbers
 
 CURATED = MAPPINGS / "curated-outcomes.yaml"
@@ -235,6 +237,7 @@ def _entry(report: str, section: str, i: int, raw, path: Path, line: int | None)
     )
 
 
+@lru_cache(maxsize=4)  # read-only for its callers
 def _entry_lines(text: str) -> dict[tuple[str, str, int], int]:
     """(report, section, index) -> 1-based line of the entry in the YAML text."""
     lines: dict[tuple[str, str, int], int] = {}
@@ -258,7 +261,7 @@ def load_curation(path: Path | str = CURATED) -> Curation:
         return Curation([])
     text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text) or {}
+        data = yamlfiles.safe_load(text) or {}
         lines = _entry_lines(text)
     except yaml.YAMLError as e:
         raise MappingsError(f"not valid YAML: {e}", path) from e

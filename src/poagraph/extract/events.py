@@ -19,6 +19,7 @@ import yaml
 from poagraph import iris
 from poagraph.errors import MappingsError, ReportError
 
+from . import yamlfiles
 from .annotations import Wording, mark_inferred, statement
 from .entities import Named, known_organisation, name_organisation
 from .evidence import Evidence, Span, as_list, find_quote
@@ -210,7 +211,7 @@ def _date_literal(value: str, where: str) -> dict:
 
 def _read_yaml(path: Path):
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yamlfiles.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     except yaml.YAMLError as e:

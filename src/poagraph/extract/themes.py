@@ -17,6 +17,8 @@ import yaml
 from poagraph import iris, paths
 from poagraph.errors import MappingsError
 
+from . import yamlfiles
+
 SDG = "http://metadata.un.org/sdg/"
 UNBIS = "http://metadata.un.org/thesaurus/"
 
@@ -73,7 +75,7 @@ def _entry_links(entry: dict, path: Path, where: str) -> tuple[tuple[str, ...], 
 def load_themes(path: Path = THEMES_FILE) -> list[ThemeLink]:
     """Every theme link of the file, actions first, in file order."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        data = yamlfiles.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as err:  # unreadable or not YAML: say which file
         raise MappingsError(str(err), path) from err
     links: list[ThemeLink] = []
