@@ -10,6 +10,8 @@ are refused with 403 as on a read-only endpoint.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
 from werkzeug.datastructures import MultiDict
@@ -58,6 +60,9 @@ def sparql() -> Response:
         return _service_description()
     if len(queries) > 1:
         abort(400, "more than one query parameter given: send exactly one")
+    base_iri = external_url_for("sparql.sparql")
+    timeout_s = _timeout(params.get("timeout"))
+    shape = _guard(queries[0], base_iri)  # limits, updates, SERVICE policy: before anything runs
     job = Job(
         query=queries[0],
         default_graphs=tuple(params.getlist("default-graph-uri")),
@@ -65,10 +70,9 @@ def sparql() -> Response:
         accept=request.headers.get("Accept"),
         format=params.get("format") or None,
         max_rows=int(current_app.config["MAX_ROWS"]),
-        base_iri=external_url_for("sparql.sparql"),
+        base_iri=base_iri,
+        dataset_clause=shape.dataset,  # read by the guard: the worker need not read it again
     )
-    timeout_s = _timeout(params.get("timeout"))
-    shape = _guard(job)  # limits, updates, SERVICE policy: before anything runs
     if shape.services:  # 406 before the engine runs (it calls SERVICE endpoints as it parses)
         _negotiate(job, shape)
     return _answer(job, shape, timeout_s)
@@ -152,14 +156,22 @@ def _timeout(value: str | None) -> float:
     return min(asked, limit)
 
 
-def _guard(job: Job) -> guard.Shape:
+def _guard(query: str, base_iri: str) -> guard.Shape:
     """The query's shape once it passed the guard (web/query/guard.py): QueryError (400 over
     a limit, 403 for update text or a refused SERVICE) otherwise."""
     config = current_app.config
-    own = [request.base_url, request.host_url + "sparql", *([job.base_iri] if job.base_iri else [])]
-    if config.get("BASE_URL"):
-        own.append(str(config["BASE_URL"]).rstrip("/") + "/sparql")
-    return guard.check(job.query, guard.Limits.from_config(config), job.base_iri, own)
+    return guard.check(query, guard.Limits.from_config(config), base_iri, _own(base_iri))
+
+
+def _own(base_iri: str) -> Iterator[str]:
+    """The URLs of this endpoint, which SERVICE may not call: read only for queries that
+    have a SERVICE clause (werkzeug builds them at some cost)."""
+    yield request.base_url
+    yield request.host_url + "sparql"
+    if base_iri:
+        yield base_iri
+    if current_app.config.get("BASE_URL"):
+        yield str(current_app.config["BASE_URL"]).rstrip("/") + "/sparql"
 
 
 def _negotiate(job: Job, shape: guard.Shape) -> None:
@@ -190,7 +202,7 @@ def _answer(job: Job, shape: guard.Shape, timeout_s: float) -> Response:
         cached = service.cache.get(key)
         if cached is not None:
             return _response(cached, key, status=304)
-    outcome = service.run(job, timeout_s)
+    outcome = service.run(job, timeout_s, key=key)
     # the key read before the run, as the cache filed it: a write during the run gives the
     # next request a newer key, never this answer under it
     return _response(outcome, key)

@@ -9,19 +9,23 @@ only way to stop Rust code mid-query), a fresh one is started in the background,
 client gets 503. A worker that dies under a query (its memory limit, a crash) is replaced
 the same way, and the client gets 503 too.
 
-Slow queries cannot starve the cheap ones: a job still running after ``RENICE_AFTER_S`` has
-its worker reniced (``NICE``), so workers answering fresh queries get the CPU first, and
-that worker is retired after the job (an unprivileged process cannot lower its nice value
-again). While every worker is busy, the pool grows for the waiting requests and keeps one
-spare idle worker while slow jobs run, up to ``EXTRA_WORKERS`` more than ``EXECUTORS``. A
-worker killed or retired is replaced one for one (the next wave of slow queries finds the
-pool grown); workers over ``EXECUTORS`` are retired as they come back idle and unneeded.
+Slow queries cannot starve the cheap ones: a job that has used ``RENICE_AFTER_S`` of CPU
+has the worker's job thread reniced (``NICE``, by the worker itself: worker.py), so workers
+answering fresh queries get the CPU first (here, a job unanswered after ``RENICE_AFTER_S``
+counts as slow); the worker answers its next jobs on a fresh
+thread at the normal priority (an unprivileged process cannot lower a nice value again, but
+a new thread starts from its creator's), so no new copy of the store is loaded. While every
+worker is busy and slow jobs run, the pool grows for the waiting requests and keeps one
+spare idle worker, up to ``EXTRA_WORKERS`` more than ``EXECUTORS``; past
+``COPY_MAX_QUADS`` these extra workers query the store on disk (read-only RocksDB: they
+start at once and share the page cache) instead of each loading a copy of it into memory.
+A worker killed is replaced one for one (the next wave of slow queries finds the pool
+grown); workers over ``EXECUTORS`` are retired as they come back idle and unneeded.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import signal
 import socket
@@ -33,24 +37,29 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
+from poagraph import changes
 from poagraph.errors import QueryTimeout, WorkerUnavailable
 from poagraph.web.query.results import Job, Outcome
-from poagraph.web.query.worker import OUT_OF_MEMORY
+from poagraph.web.query.worker import NICE, OUT_OF_MEMORY, RENICE_AFTER_S
+
+__all__ = ["EXTRA_WORKERS", "NICE", "RENICE_AFTER_S", "Executor"]
 
 log = logging.getLogger(__name__)
-
-#: a job running longer than this is a slow one: its worker yields the CPU to fresh ones
-RENICE_AFTER_S = 0.5
-NICE = 10
 #: how many workers the pool may add to EXECUTORS while every worker is busy
 EXTRA_WORKERS = 8
+#: past this many quads in the store, only EXECUTORS workers hold an in-memory copy (at
+#: 100x the bundled report, a copy is some 450 MB and takes tens of seconds to load)
+COPY_MAX_QUADS = 200_000
 
 
 @dataclass(eq=False)
 class _Worker:
     process: subprocess.Popen
     conn: Connection
-    reniced: bool = False
+    #: running a job past RENICE_AFTER_S (its worker reniced the job's thread)
+    slow: bool = False
+    #: it holds an in-memory copy of the store (else it reads the store on disk)
+    copy: bool = False
 
 
 class Executor:
@@ -65,6 +74,7 @@ class Executor:
         #: the memory limit of each worker (0: none)
         self.memory_mb = int(memory_mb)
         self._pending = 0
+        self._copies_pending = 0
         self._busy = 0
         self._slow = 0
         self._waiting = 0
@@ -77,8 +87,10 @@ class Executor:
         self._closed = False
         #: the store version (changes.version) the first worker to start loaded
         self.fingerprint: str | None = None
-        #: the number of quads in the store, as the first worker to start counted them
-        self.triples: int | None = None
+        #: the number of quads in the store: as the change log last counted them, then as
+        #: the first worker to start counted them
+        state = changes.read_state(store_path)
+        self.triples: int | None = state.quads if state else None
 
     # -- pool management ---------------------------------------------------------------------
 
@@ -90,6 +102,10 @@ class Executor:
             self._started = True
         for _ in range(self.size):
             self._spawn_async()
+        if self.in_memory and (self.triples or 0) > COPY_MAX_QUADS:
+            # a large store takes a while to copy into memory: a worker on disk answers
+            # meanwhile (retired once the copies are up and it is not needed)
+            self._spawn_async(limit=self.max_size)
 
     def _spawn_async(self, limit: int | None = None) -> bool:
         """Start one more worker in the background unless the pool would exceed `limit`."""
@@ -100,21 +116,36 @@ class Executor:
                 return False
             self._pending += 1
             self._last_attempt = time.monotonic()
-        threading.Thread(target=self._spawn, daemon=True, name="poagraph-spawn").start()
+            copy = self._wants_copy()
+            self._copies_pending += copy
+        threading.Thread(
+            target=self._spawn, args=(copy,), daemon=True, name="poagraph-spawn"
+        ).start()
         return True
 
-    def _spawn(self) -> None:
+    def _wants_copy(self) -> bool:
+        """Whether the next worker loads the store into memory: while fewer than EXECUTORS
+        do, or for a store of at most COPY_MAX_QUADS (call with the lock held)."""
+        if not self.in_memory:
+            return False
+        if self.triples is None or self.triples <= COPY_MAX_QUADS:
+            return True
+        return sum(w.copy for w in self._workers) + self._copies_pending < self.size
+
+    def _spawn(self, copy: bool) -> None:
         try:
-            worker = self._start_worker()
+            worker = self._start_worker(copy)
         except Exception as exc:  # any failure to start is recorded and reported to clients
             self._last_failure = f"{type(exc).__name__}: {exc}"
             log.error("query worker failed to start: %s", self._last_failure)
             with self._lock:
                 self._pending -= 1
+                self._copies_pending -= copy
             return
         self._last_failure = None
         with self._lock:
             self._pending -= 1
+            self._copies_pending -= copy
             if self._closed:
                 worker.process.kill()
                 worker.process.wait()  # reaped: no zombie, no "still running" at exit
@@ -122,7 +153,7 @@ class Executor:
             self._workers.add(worker)
         self._idle.put(worker)
 
-    def _start_worker(self) -> _Worker:
+    def _start_worker(self, copy: bool) -> _Worker:
         parent, child = socket.socketpair()
         command = [
             sys.executable,
@@ -130,7 +161,7 @@ class Executor:
             "poagraph.web.query.worker",
             str(child.fileno()),
             self.store_path,
-            "1" if self.in_memory else "0",
+            "1" if copy else "0",
             str(self.memory_mb),
         ]
         process = subprocess.Popen(command, pass_fds=[child.fileno()], stdin=subprocess.DEVNULL)
@@ -148,7 +179,7 @@ class Executor:
         if self.fingerprint is None:
             self.fingerprint = message[2]
             self.triples = message[3]
-        return _Worker(process, conn)
+        return _Worker(process, conn, copy=copy)
 
     def _exit_reason(self, process: subprocess.Popen, what: str) -> str:
         """Why a worker process ended, for the client and the log."""
@@ -184,9 +215,12 @@ class Executor:
             self._spawn_async(limit=self.size)
 
     def _grow(self) -> None:
-        """Start workers for the requests waiting, and one spare while slow jobs run."""
+        """While slow jobs run, start workers for the requests waiting and one spare. While
+        only quick jobs keep every worker busy, requests wait for the next idle one: more
+        processes would share the same CPUs, and each costs a start (at 100x, a second of
+        CPU on disk, a minute to copy the store)."""
         with self._lock:
-            wanted = self._waiting + (1 if self._slow else 0)
+            wanted = self._waiting + 1 if self._slow else 0
             missing = wanted - self._idle.qsize() - self._pending
             room = self.max_size - len(self._workers) - self._pending
             count = min(missing, room)
@@ -194,31 +228,18 @@ class Executor:
             self._spawn_async(limit=self.max_size)
 
     def _checkin(self, worker: _Worker) -> None:
-        """Back to the idle workers, or retired: reniced, or over EXECUTORS and not needed."""
+        """Back to the idle workers, or retired when over EXECUTORS and not needed."""
         with self._lock:
             wanted = self._waiting + (1 if self._slow else 0)
             # workers still starting do not count: the next request must not wait for one
             spare = self._idle.qsize() + 1 - wanted
             surplus = len(self._workers) > self.size and spare > 0
-        if worker.reniced or surplus:
-            self._discard(worker, keep=not surplus)
-            self._grow()
+            if surplus and worker.copy and any(not w.copy for w in self._workers):
+                surplus = False  # keep the copy: a worker on disk retires when it is back
+        if surplus:
+            self._discard(worker, keep=False)
         else:
             self._idle.put(worker)
-
-    def _renice(self, worker: _Worker) -> None:
-        """Lower the CPU priority of every thread of a worker running a slow job."""
-        pid = worker.process.pid
-        try:
-            threads = [int(tid) for tid in os.listdir(f"/proc/{pid}/task")]
-        except OSError:  # no /proc (not Linux), or the process is gone
-            threads = [pid]
-        for tid in threads:
-            try:
-                os.setpriority(os.PRIO_PROCESS, tid, NICE)
-            except OSError:
-                continue
-        worker.reniced = True
 
     def load(self) -> dict[str, int]:
         """The pool now: configured size and cap, workers busy, idle, starting, and the
@@ -296,19 +317,21 @@ class Executor:
                 self._discard(worker)
                 raise WorkerUnavailable(reason) from exc
             finally:
-                if worker.reniced:
+                if worker.slow:
+                    worker.slow = False
                     with self._lock:
                         self._slow -= 1
         self._checkin(worker)
         return outcome
 
     def _wait(self, worker: _Worker, deadline: float) -> bool:
-        """Wait for the worker's answer until `deadline`; renice it once the job is slow."""
+        """Wait for the worker's answer until `deadline`; past RENICE_AFTER_S the job is a slow
+        one (the worker renices its thread): a spare worker starts for the next request."""
         if worker.conn.poll(max(0.0, min(deadline - time.monotonic(), RENICE_AFTER_S))):
             return True
         if time.monotonic() >= deadline:
             return False
-        self._renice(worker)
+        worker.slow = True
         with self._lock:
             self._slow += 1
         self._grow()  # a spare worker for the next request, while this one runs

@@ -336,6 +336,8 @@ def check(
         )
     if shape.update:
         raise QueryError(403, READ_ONLY_UPDATE)
+    if not shape.services and not shape.service_count:
+        return shape  # nothing to call out to (own_endpoints, maybe lazy, is never read)
     federation.check_services(
         shape.services,
         limits.allow,

@@ -8,6 +8,7 @@ bytes out, so the web process never touches the store and a runaway query can be
 from __future__ import annotations
 
 import io
+import itertools
 from dataclasses import dataclass, field
 
 from pyoxigraph import (
@@ -52,6 +53,9 @@ class Job:
     base_iri: str | None = None
     #: the byte cap of the serialized result (MAX_RESULT_BYTES)
     max_bytes: int = 16 * 1024 * 1024
+    #: whether the query has FROM / FROM NAMED, when the web process read it already (the
+    #: guard): the worker then need not lex the query again; None: the worker reads it
+    dataset_clause: bool | None = None
 
 
 @dataclass
@@ -97,7 +101,7 @@ def execute(store: Store, job: Job) -> Outcome:
         # 2.1.4): graphs it does not list are out of the dataset
         kwargs["default_graph"] = [_iri(g, "default-graph-uri") for g in job.default_graphs]
         kwargs["named_graphs"] = [_iri(g, "named-graph-uri") for g in job.named_graphs]
-    elif not has_dataset_clause(job.query):
+    elif not (has_dataset_clause(job.query) if job.dataset_clause is None else job.dataset_clause):
         kwargs["use_default_graph_as_union"] = True
     result = _query(store, job, kwargs)
     if isinstance(result, QueryBoolean):
@@ -133,21 +137,17 @@ def _solutions(store: Store, job: Job, kwargs: dict, result: QuerySolutions) -> 
 def _graph(job: Job, result) -> Outcome:
     """CONSTRUCT / DESCRIBE: the first triples within max_rows and max_bytes."""
     fmt = _negotiate(job, formats.GRAPHS, formats.GRAPH_ALIASES)
-    triples: list = []
-    size = 0
-    truncated = False
-    for triple in result:
-        # the terms' characters plus N-Triples punctuation: about the size in any format
-        size += 8 + sum(len(getattr(term, "value", "")) for term in triple)
-        if len(triples) >= job.max_rows or size > job.max_bytes:
-            truncated = True
-            break
-        triples.append(triple)
+    # at most max_rows triples, taken without a look at each one (that look cost as much as
+    # the query); the byte cap is kept below, on the serialized body
+    triples = list(itertools.islice(result, job.max_rows + 1))
+    truncated = len(triples) > job.max_rows
+    if truncated:
+        del triples[job.max_rows :]
     if fmt.rdf.supports_datasets:
         triples = [Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples]
     prefixes = iris.PREFIXES if fmt.rdf in (RdfFormat.TURTLE, RdfFormat.TRIG) else None
     body = serialize(triples, format=fmt.rdf, prefixes=prefixes)
-    while len(body) > job.max_bytes and triples:  # wordier than the estimate: keep fewer
+    while len(body) > job.max_bytes and triples:  # over the byte cap: keep fewer
         triples = triples[: len(triples) * job.max_bytes // len(body) * 9 // 10]
         truncated = True
         body = serialize(triples, format=fmt.rdf, prefixes=prefixes)
@@ -219,8 +219,22 @@ class _BoundedSink(io.RawIOBase):
         return b"".join(self.parts)
 
 
+#: formats picked before, by (Accept, format=, results or graphs): clients send the same few
+#: headers
+_PICKED: dict[tuple[str | None, str | None, bool], Format] = {}
+_PICKED_MAX = 256
+
+
 def _negotiate(job: Job, offered: tuple[Format, ...], aliases: dict[str, str]) -> Format:
+    key = (job.accept, job.format, offered is formats.GRAPHS)
+    known = offered is formats.RESULTS or offered is formats.GRAPHS
+    found = _PICKED.get(key) if known else None
+    if found is not None:
+        return found
     try:
-        return pick(job.accept, job.format, offered, aliases)
+        found = pick(job.accept, job.format, offered, aliases)
     except NotAcceptable as exc:
         raise QueryError(406, str(exc)) from exc
+    if known and len(_PICKED) < _PICKED_MAX:  # bounded: any client may send any header
+        _PICKED[key] = found
+    return found

@@ -7,12 +7,15 @@ space reservations do not), opens the store once, then answers pickled Jobs with
 Outcomes until the socket closes. Before each job it catches up with the writes logged since
 (changes.py: a few graphs applied to the in-memory copy, or a reload after a build). A
 query over the limit ends the process (Rust aborts on a failed allocation; a MemoryError
-exits with OUT_OF_MEMORY): the parent answers 503 and starts a fresh worker. A plain
+exits with OUT_OF_MEMORY): the parent answers 503 and starts a fresh worker. Jobs run on a
+job thread; a job that has used RENICE_AFTER_S of CPU has that thread reniced (a watchdog
+thread), and the next jobs run on a fresh thread at the normal priority. A plain
 subprocess (not multiprocessing) so the parent's __main__ is never re-imported.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import signal
@@ -31,6 +34,13 @@ from poagraph.web.query.results import Outcome, execute
 OUT_OF_MEMORY = 3
 #: how often an idle worker looks for writes to the store (one small file read)
 SYNC_INTERVAL_S = 0.1
+#: a job that has used this much CPU time is a slow one: its thread yields the CPU (nice
+#: NICE). CPU time, not time on the clock: on a busy machine a cheap job waits longer, but
+#: is no slower to answer once it runs
+RENICE_AFTER_S = 0.5
+NICE = 10
+#: how often the watchdog looks at the running job
+WATCH_INTERVAL_S = 0.05
 
 
 def limit_memory(megabytes: int) -> None:
@@ -126,28 +136,92 @@ def serve(conn: Connection, store_path: str, in_memory: bool) -> None:
     except OSError:  # the web process went away while we started (shutdown): so do we
         return
     threading.Thread(target=replica.follow, daemon=True, name="poagraph-sync").start()
+    jobs = Jobs(conn, replica)
+    threading.Thread(target=jobs.watch, daemon=True, name="poagraph-watch").start()
     while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):  # the web process went away: so do we
+        # a thread at nice 0 (threads inherit their creator's nice value) answers jobs until
+        # one of them was slow and reniced it: then a fresh one takes over
+        thread = threading.Thread(target=jobs.answer, name="poagraph-job")
+        thread.start()
+        thread.join()
+        if not jobs.renew:
             return
+
+
+class Jobs:
+    """The thread answering jobs, and the watchdog that renices it (that thread only, so
+    the worker stays) once its job has run RENICE_AFTER_S: slow queries yield the CPU to
+    fresh ones, and the worker is not replaced (no new copy of the store to load)."""
+
+    def __init__(self, conn: Connection, replica: Replica):
+        self.conn = conn
+        self.replica = replica
+        self.lock = threading.Lock()
+        self.thread_id = 0
+        #: the job thread's CPU clock, and its reading when the running job started
+        self.clock = time.CLOCK_MONOTONIC
+        self.started: float | None = None
+        self.reniced = False
+        #: the job thread ended after a slow job (a fresh one goes on), not with the socket
+        self.renew = False
+
+    def watch(self) -> None:
+        """Renice the job thread once its job is slow (a look every WATCH_INTERVAL_S)."""
+        while True:
+            time.sleep(WATCH_INTERVAL_S)
+            with self.lock:
+                slow = self.started is not None and not self.reniced
+                if slow and time.clock_gettime(self.clock) - self.started >= RENICE_AFTER_S:
+                    # not Linux (no per-thread priority): the job runs on as it is
+                    with contextlib.suppress(OSError):
+                        os.setpriority(os.PRIO_PROCESS, self.thread_id, NICE)
+                    self.reniced = True
+
+    def answer(self) -> None:
+        """Answer jobs on this thread until the web process is gone, or until a job reniced
+        this thread (`renew`: a fresh thread answers the next ones)."""
+        self.renew = False
+        thread_id = threading.get_native_id()
         try:
-            with replica.lock:
-                replica.sync()  # a write or a build since the last look: seen by this job
-                outcome = execute(replica.store, job)
-        except MemoryError:  # over the memory limit: the parent answers 503, starts another
-            os._exit(OUT_OF_MEMORY)
-        except QueryError as exc:
-            outcome = Outcome(status=exc.status, message=str(exc))
-        except OSError as exc:  # a failed SERVICE call (502, no remote text) or the store
-            error = guard.os_error(job.query, exc)
-            outcome = Outcome(status=error.status, message=str(error))
-        except Exception as exc:  # a store or engine failure: the parent logs it as 500
-            outcome = Outcome(status=500, message=f"{type(exc).__name__}: {exc}")
-        try:
-            conn.send(outcome)
-        except OSError:  # the web process went away mid-job: so do we
-            return
+            clock = time.pthread_getcpuclockid(threading.get_ident())
+        except (AttributeError, OSError):  # no per-thread CPU clock: time on the clock
+            clock = time.CLOCK_MONOTONIC
+        while True:
+            try:
+                job = self.conn.recv()
+            except (EOFError, OSError):  # the web process went away: so do we
+                return
+            with self.lock:
+                self.thread_id, self.clock, self.reniced = thread_id, clock, False
+                self.started = time.clock_gettime(clock)
+            outcome = run(self.replica, job)
+            with self.lock:
+                self.started = None
+                reniced = self.reniced
+            try:
+                self.conn.send(outcome)
+            except OSError:  # the web process went away mid-job: so do we
+                return
+            if reniced:
+                self.renew = True
+                return
+
+
+def run(replica: Replica, job) -> Outcome:
+    """The outcome of one job on the replica, brought up to date first; errors as statuses."""
+    try:
+        with replica.lock:
+            replica.sync()  # a write or a build since the last look: seen by this job
+            return execute(replica.store, job)
+    except MemoryError:  # over the memory limit: the parent answers 503, starts another
+        os._exit(OUT_OF_MEMORY)
+    except QueryError as exc:
+        return Outcome(status=exc.status, message=str(exc))
+    except OSError as exc:  # a failed SERVICE call (502, no remote text) or the store
+        error = guard.os_error(job.query, exc)
+        return Outcome(status=error.status, message=str(error))
+    except Exception as exc:  # a store or engine failure: the parent logs it as 500
+        return Outcome(status=500, message=f"{type(exc).__name__}: {exc}")
 
 
 if __name__ == "__main__":
