@@ -72,3 +72,35 @@ def store_holder() -> Iterator[Callable[[Path], None]]:
         holder.stdin.close()
         holder.wait(timeout=10)
         holder.stdout.close()
+
+
+# --- remote SPARQL stores for the backend tests (tests/backends_support.py) ---------------
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory):
+    """Oxigraph server (PyPI `oxigraph`) on a loopback port, for the whole session."""
+    from backends_support import start_oxigraph
+
+    server = start_oxigraph(tmp_path_factory.mktemp("oxigraph-server"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory):
+    """Virtuoso Open Source on loopback ports, for the whole session (fails, never skips,
+    when virtuoso-t is missing: `make system-deps` installs it)."""
+    from backends_support import start_virtuoso
+
+    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["oxigraph", "virtuoso"])
+def remote_store(request: pytest.FixtureRequest):
+    """Each remote store in turn, emptied before the test."""
+    server = request.getfixturevalue(f"{request.param}_server")
+    server.clear()
+    return server

@@ -69,6 +69,18 @@ class StoreError(PoagraphError, OSError):
     """The store cannot be opened or written (locked by another process, bad directory)."""
 
 
+class BackendError(StoreError):
+    """A remote SPARQL store (--backend URL) cannot be reached, refuses the credentials or
+    fails a request: says which URL, which HTTP status and the server's message."""
+
+    def __init__(self, message: str, url: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.url, self.status = url, status
+
+    def __str__(self) -> str:
+        return self.args[0] if self.args else ""
+
+
 class BuildError(PoagraphError):
     """The build stopped on bad input (unreadable report, non-conforming graph); says why."""
 

@@ -28,7 +28,8 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, Store, Triple
 
-from poagraph import iris, store
+from poagraph import iris
+from poagraph.backends import Backend, open_backend
 from poagraph.errors import QueryError, UpdateRejected
 from poagraph.validation.model import ValidationReport
 from poagraph.validation.shacl import validate_graph
@@ -63,10 +64,11 @@ class Applied:
 # ------------------------------------------------------------------------------ staging
 
 
-def staging_copy(store_path: str | Path) -> tuple[Store, str]:
+def staging_copy(store_path: str | Path | Backend) -> tuple[Store, str]:
     """The current store copied into memory (read under the shared lock), and its version."""
-    with store.reading(Path(store_path)) as db:
-        version = store.store_version(Path(store_path))
+    backend = open_backend(store_path)  # a store directory, or a SPARQL store's URL
+    with backend.reading() as db:
+        version = backend.version()
         staging = Store()
         staging.bulk_extend(db)
     return staging, version
@@ -99,10 +101,10 @@ def _staged(
     the change wrote into the default graph. When another writer (a contribution) committed
     while this one was staged, the change is made again on the new data, so it is never
     lost; what remains is the instant between that check and write_graphs' lock."""
-    path = Path(store_path)
+    backend = open_backend(store_path)
     with _WRITES:
         for _attempt in range(_ATTEMPTS):
-            staging, version = staging_copy(path)
+            staging, version = staging_copy(backend)
             before = _graphs(staging)
             change(staging, before)
             after = _graphs(staging)
@@ -114,9 +116,9 @@ def _staged(
             report = check(after, changed, source=source)
             if not report.conforms:
                 raise UpdateRejected(report, f"the {source} was not applied: {_count(report)}")
-            if store.store_version(path) != version:
+            if backend.version() != version:
                 continue
-            seq = store.write_graphs(path, changed)
+            seq = backend.commit(changed).seq
             counts = {g: (len(ts) if ts is not None else None) for g, ts in changed.items()}
             return Applied(changed=dict(sorted(counts.items())), version=seq, report=report)
     raise QueryError(503, f"the store changed {_ATTEMPTS} times while the {source} was checked")
@@ -254,7 +256,7 @@ def with_dataset(
 
 def read_graph(store_path: str | Path, graph: str | None) -> list[Triple]:
     """The triples of `graph` (None: the default graph, the union of all graphs)."""
-    with store.reading(Path(store_path)) as db:
+    with open_backend(store_path).reading() as db:
         if graph is None:
             return sorted({q.triple for q in db}, key=str)
         name = NamedNode(graph)

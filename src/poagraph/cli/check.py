@@ -10,8 +10,7 @@ from pathlib import Path
 
 import click
 
-from poagraph import paths
-from poagraph.cli.common import store_option, user_errors
+from poagraph.cli.common import backend_option, open_backend, store_option, user_errors
 
 EXIT_PASS, EXIT_FAIL = 0, 1
 
@@ -26,13 +25,14 @@ EXIT_PASS, EXIT_FAIL = 0, 1
     show_default=True,
     help="text: one line per check, offenders under a failing one; json: a list of checks.",
 )
-def check_command(store_path: Path | None, fmt: str) -> None:
+@backend_option()
+def check_command(store_path: Path | None, fmt: str, backend_url: str | None) -> None:
     """Run the data-quality checks (qa/*.rq: an ASK true when healthy, a SELECT listing the
     offenders): every outcome has evidence and one status, every organisation a kind, every
     annotation offsets that match its words... Exit status: 0 all pass, 1 some fail."""
-    from poagraph import qa, store
+    from poagraph import qa
 
-    with user_errors(), store.reading(store_path or paths.default_store()) as db:
+    with user_errors(), open_backend(store_path, backend_url).reading() as db:
         results = qa.check_store(db)
     if fmt == "json":
         click.echo(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False))

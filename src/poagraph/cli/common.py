@@ -44,6 +44,46 @@ def store_option(
     )
 
 
+def backend_option() -> Callable:
+    """--backend URL: a SPARQL 1.1 store over HTTP instead of the --store directory."""
+    return click.option(
+        "--backend",
+        "backend_url",
+        default=None,
+        metavar="URL",
+        help="A SPARQL 1.1 store over HTTP instead of --store [default: $POAGRAPH_BACKEND];"
+        " credentials from $POAGRAPH_BACKEND_USER/_PASSWORD or the config (docs/backends.md).",
+    )
+
+
+def open_backend(store_path: Path | None, backend_url: str | None):
+    """The store a command works on: --backend URL, --store DIR, else $POAGRAPH_BACKEND,
+    the config's [backend] url or the default store directory."""
+    from poagraph.backends import open_backend as _open
+
+    if store_path is not None and backend_url is not None:
+        raise click.UsageError("give --store DIR or --backend URL, not both")
+    return _open(backend_url or store_path)
+
+
+def store_spec(store_path: Path | None, backend_url: str | None) -> Path | str:
+    """What --store / --backend name, for the functions that take a store directory or a
+    URL: --backend, --store, $POAGRAPH_BACKEND, the config's [backend] url, else the
+    default store directory."""
+    import os
+
+    from poagraph import paths
+    from poagraph.backends import load_config
+
+    if store_path is not None and backend_url is not None:
+        raise click.UsageError("give --store DIR or --backend URL, not both")
+    if backend_url or store_path:
+        return backend_url or store_path
+    with user_errors():
+        configured = (load_config().get("backend") or {}).get("url")
+    return os.environ.get("POAGRAPH_BACKEND") or configured or paths.default_store()
+
+
 def short(iri: str) -> str:
     """An IRI for tables meant for people: a graph by its path, others as a CURIE."""
     if iri.startswith(iris.GRAPH):

@@ -16,13 +16,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from poagraph import paths
 from poagraph.cli.common import (
+    backend_option,
     contribution_format_option,
     err,
     report_output_option,
     short,
     store_option,
+    store_spec,
     user_errors,
 )
 from poagraph.errors import ClaimError, ContributionError, ContributionRejected
@@ -41,8 +42,14 @@ EXIT_ACCEPTED, EXIT_REFUSED, EXIT_UNREADABLE = 0, 1, 2
 @contribution_format_option
 @report_output_option("Format of the report printed when the contribution is refused.")
 @store_option("The store to add it to [default: $POAGRAPH_STORE or var/store].")
+@backend_option()
 def contribute(
-    file: Path, organisation: str, fmt: str | None, output: str, store_path: Path | None
+    file: Path,
+    organisation: str,
+    fmt: str | None,
+    output: str,
+    store_path: Path | None,
+    backend_url: str | None,
 ) -> None:
     """Check contribution FILE and add it to the graph as its own named graph.
 
@@ -55,7 +62,7 @@ def contribute(
     from poagraph.contributions.tokens import resolve_organisation
     from poagraph.validation.render import render
 
-    store_path = store_path or paths.default_store()
+    store_path = store_spec(store_path, backend_url)
     try:
         with user_errors():
             iri, label, _ = resolve_organisation(organisation, store_path)
@@ -100,12 +107,13 @@ def contributions_group() -> None:
 
 @contributions_group.command("list")
 @store_option()
-def list_command(store_path: Path | None) -> None:
+@backend_option()
+def list_command(store_path: Path | None, backend_url: str | None) -> None:
     """Every contribution: id, organisation, when, outcomes, file."""
     from poagraph.contributions.accept import list_contributions
 
     with user_errors():
-        found = list_contributions(store_path or paths.default_store())
+        found = list_contributions(store_spec(store_path, backend_url))
     if not found:
         err.print("no contributions yet: `poagraph contribute FILE --as ORG` adds one")
         return
@@ -120,7 +128,8 @@ def list_command(store_path: Path | None) -> None:
 @contributions_group.command("show")
 @click.argument("contribution_id")
 @store_option()
-def show(contribution_id: str, store_path: Path | None) -> None:
+@backend_option()
+def show(contribution_id: str, store_path: Path | None, backend_url: str | None) -> None:
     """Contribution CONTRIBUTION_ID as Turtle: its record and its data."""
     from pyoxigraph import RdfFormat, serialize
 
@@ -128,7 +137,7 @@ def show(contribution_id: str, store_path: Path | None) -> None:
     from poagraph.contributions.accept import get_contribution
 
     with user_errors():
-        _, quads = get_contribution(store_path or paths.default_store(), contribution_id)
+        _, quads = get_contribution(store_spec(store_path, backend_url), contribution_id)
     text = serialize([q.triple for q in quads], format=RdfFormat.TURTLE, prefixes=iris.PREFIXES)
     click.echo(text.decode(), nl=False)
 
@@ -136,12 +145,13 @@ def show(contribution_id: str, store_path: Path | None) -> None:
 @contributions_group.command("remove")
 @click.argument("contribution_id")
 @store_option()
-def remove_command(contribution_id: str, store_path: Path | None) -> None:
+@backend_option()
+def remove_command(contribution_id: str, store_path: Path | None, backend_url: str | None) -> None:
     """Remove contribution CONTRIBUTION_ID (its whole named graph) from the store."""
     from poagraph.contributions.accept import remove
 
     with user_errors():
-        remove(store_path or paths.default_store(), contribution_id)
+        remove(store_spec(store_path, backend_url), contribution_id)
     err.print(f"removed contribution {contribution_id}", markup=False, highlight=False)
 
 

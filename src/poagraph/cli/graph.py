@@ -22,7 +22,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from poagraph import iris, paths, store
-from poagraph.cli.common import err, short, store_option, user_errors
+from poagraph.cli.common import backend_option, err, open_backend, short, store_option, user_errors
 from poagraph.errors import InputError
 from poagraph.text import tidy
 
@@ -39,6 +39,7 @@ _TEXT_TYPES = frozenset((iris.XSD + "string", iris.RDF + "langString"))
     help="A report in the agencies' common layout (repeatable) [default: the bundled report].",
 )
 @store_option()
+@backend_option()
 @click.option(
     "--strict",
     is_flag=True,
@@ -53,14 +54,19 @@ _TEXT_TYPES = frozenset((iris.XSD + "string", iris.RDF + "langString"))
     "(YAML) to edit and move into mappings/.",
 )
 def build(
-    reports: tuple[Path, ...], store_path: Path | None, strict: bool, review_path: Path | None
+    reports: tuple[Path, ...],
+    store_path: Path | None,
+    backend_url: str | None,
+    strict: bool,
+    review_path: Path | None,
 ) -> None:
     """Parse, extract, map, validate and load reports into the store."""
     from poagraph.build import build as run_build
     from poagraph.build import total_steps
 
     report_paths = list(reports) or list(paths.BUNDLED_REPORTS)
-    store_path = store_path or paths.default_store()
+    with user_errors():
+        backend = open_backend(store_path, backend_url)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -73,7 +79,7 @@ def build(
         def progress(description: str, completed: int, total: int) -> None:
             bar.update(task, description=description, completed=completed, total=total)
 
-        result = run_build(report_paths, store_path, progress=progress, strict=strict)
+        result = run_build(report_paths, backend, progress=progress, strict=strict)
 
     for r in result.reports:
         if r.warnings:
@@ -88,7 +94,7 @@ def build(
         err.print(to_text(result.checks), style=style, markup=False, highlight=False)
     if review_path is not None:
         _write_review(report_paths, review_path)
-    table = Table(title=f"Built {store_path} in {result.seconds:.2f} s", title_justify="left")
+    table = Table(title=f"Built {backend.name} in {result.seconds:.2f} s", title_justify="left")
     table.add_column("graph")
     table.add_column("triples", justify="right")
     for graph, n in result.graphs.items():
@@ -113,6 +119,7 @@ def _write_review(report_paths: list[Path], review_path: Path) -> None:
 
 @click.command()
 @store_option()
+@backend_option()
 @click.option(
     "--format",
     "fmt",
@@ -121,16 +128,16 @@ def _write_review(report_paths: list[Path], review_path: Path) -> None:
     help="nquads, trig, jsonld keep named graphs; turtle is their union.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
-def export(store_path: Path | None, fmt: str, output: Path | None) -> None:
+def export(store_path: Path | None, backend_url: str | None, fmt: str, output: Path | None) -> None:
     """Write the whole store in an RDF format (to stdout unless -o)."""
     with user_errors():
-        db = store.open_store(store_path or paths.default_store(), read_only=True)
+        backend = open_backend(store_path, backend_url)
         if output is None:
-            sys.stdout.buffer.write(store.export(db, fmt))
+            sys.stdout.buffer.write(backend.export(fmt))
             sys.stdout.buffer.flush()
         else:
             try:
-                store.export(db, fmt, output)
+                backend.export(fmt, output)
             except OSError as e:
                 raise click.ClickException(f"{output}: cannot write: {e.strerror or e}") from e
             err.print(f"Wrote {output}")
@@ -138,11 +145,11 @@ def export(store_path: Path | None, fmt: str, output: Path | None) -> None:
 
 @click.command()
 @store_option()
-def stats(store_path: Path | None) -> None:
+@backend_option()
+def stats(store_path: Path | None, backend_url: str | None) -> None:
     """Count triples per graph and resources per class."""
     with user_errors():
-        db = store.open_store(store_path or paths.default_store(), read_only=True)
-        s = store.graph_stats(db)
+        s = open_backend(store_path, backend_url).stats()
     console = Console()
     graphs = Table(title="Triples per graph", title_justify="left")
     graphs.add_column("graph")
@@ -200,6 +207,7 @@ def coverage(report_path: Path | None, show: str) -> None:
 
 @click.command()
 @store_option()
+@backend_option()
 @click.option(
     "--file",
     "query_file",
@@ -224,6 +232,7 @@ def coverage(report_path: Path | None, show: str) -> None:
 )
 def query(
     store_path: Path | None,
+    backend_url: str | None,
     query_file: Path | None,
     expression: str | None,
     fmt: str,
@@ -240,7 +249,7 @@ def query(
     if params and name is None:
         raise click.UsageError("--param goes with a named query: poagraph query NAME --param k=v")
     if name is not None:
-        _run_named(store_path, name, params, fmt)
+        _run_named(store_path, backend_url, name, params, fmt)
         return
     if query_file is not None:
         try:
@@ -250,17 +259,18 @@ def query(
         source = str(query_file)
     else:
         text, source = expression, "query"
-    with user_errors():
-        db = store.open_store(store_path or paths.default_store(), read_only=True)
+    with user_errors(), open_backend(store_path, backend_url).reading(locked=False) as db:
         try:
             results = db.query(text, prefixes=iris.PREFIXES, use_default_graph_as_union=True)
         except SyntaxError as e:  # pyoxigraph says "error at LINE:COLUMN: ..."
-            del db  # the traceback keeps this frame: let the store's lock go now
+            del db  # the traceback keeps this frame: let the store go now
             raise click.ClickException(f"{source}: SPARQL syntax {e}") from e
         _print_results(results, fmt)
 
 
-def _run_named(store_path: Path | None, name: str, params: tuple[str, ...], fmt: str) -> None:
+def _run_named(
+    store_path: Path | None, backend_url: str | None, name: str, params: tuple[str, ...], fmt: str
+) -> None:
     """Run the catalogue query `name`, its parameters bound by substitution."""
     from pyoxigraph import Variable
 
@@ -269,26 +279,26 @@ def _run_named(store_path: Path | None, name: str, params: tuple[str, ...], fmt:
     with user_errors():
         entry = catalogue.get(name)
         given = catalogue.parse_pairs(params)
-        db = store.open_store(store_path or paths.default_store(), read_only=True)
+        with open_backend(store_path, backend_url).reading(locked=False) as db:
 
-        def countries() -> dict[str, set[str]]:
-            rows = db.query(catalogue.COUNTRIES_QUERY, use_default_graph_as_union=True)
-            return catalogue.country_index(
-                (r["country"].value, r["iso3"].value, r["name"].value if r["name"] else None)
-                for r in rows
-            )
+            def countries() -> dict[str, set[str]]:
+                rows = db.query(catalogue.COUNTRIES_QUERY, use_default_graph_as_union=True)
+                return catalogue.country_index(
+                    (r["country"].value, r["iso3"].value, r["name"].value if r["name"] else None)
+                    for r in rows
+                )
 
-        terms = catalogue.bind(entry, given, countries)
-        try:
-            results = db.query(
-                entry.query,
-                prefixes=iris.PREFIXES,
-                use_default_graph_as_union=True,
-                substitutions={Variable(k): v for k, v in terms.items()},
-            )
-        except (SyntaxError, RuntimeError) as e:  # a query file a user added or broke
-            raise InputError(f"queries/{entry.name}.rq cannot run: {e}") from e
-        _print_results(results, fmt)
+            terms = catalogue.bind(entry, given, countries)
+            try:
+                results = db.query(
+                    entry.query,
+                    prefixes=iris.PREFIXES,
+                    use_default_graph_as_union=True,
+                    substitutions={Variable(k): v for k, v in terms.items()},
+                )
+            except (SyntaxError, RuntimeError) as e:  # a query file a user added or broke
+                raise InputError(f"queries/{entry.name}.rq cannot run: {e}") from e
+            _print_results(results, fmt)
 
 
 @click.command()

@@ -1,5 +1,6 @@
 """`poagraph serve`: the web app under the production server, building the store first
-when it is missing."""
+when it is missing; with `--backend URL` (or POAGRAPH_BACKEND), on a remote SPARQL store
+instead, which is never built here (`poagraph build --backend URL` fills it)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,30 @@ def ensure_store(store_path: Path) -> None:
     click.echo(f"Built {store_path} in {result.seconds:.1f} s.", err=True)
 
 
+def _remote(settings, overrides: dict) -> str:
+    """Check the remote store answers (BackendError when not) and name its flavour in
+    `overrides`, so that the web processes need not ask the server what it is."""
+    from poagraph.backends.remote import Client
+    from poagraph.web.query.remote import remote_from_config
+
+    remote = remote_from_config(settings)
+    Client(remote).ping()
+    overrides["BACKEND_FLAVOUR"] = remote.flavour
+    return remote.describe()
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @store_option("Store directory [default: $POAGRAPH_STORE or var/store]; built if missing.")
+@click.option(
+    "--backend",
+    default=None,
+    metavar="URL",
+    help="Serve this SPARQL 1.1 store (Oxigraph server, Virtuoso...) instead of --store "
+    "[default: $POAGRAPH_BACKEND]; credentials from POAGRAPH_BACKEND_USER and "
+    "POAGRAPH_BACKEND_PASSWORD (docs/backends.md).",
+)
 @click.option(
     "--timeout-s",
     default=None,
@@ -61,6 +82,7 @@ def serve_command(
     host: str,
     port: int,
     store_path: Path | None,
+    backend: str | None,
     timeout_s: float | None,
     workers: int | None,
     threads: int,
@@ -73,6 +95,7 @@ def serve_command(
     environment variables (POAGRAPH_QUERY_TIMEOUT_S, ...), then the defaults."""
     given = {
         "STORE": store_path,
+        "BACKEND": backend,
         "QUERY_TIMEOUT_S": timeout_s,
         "EXECUTORS": executors,
         "IN_MEMORY": in_memory,
@@ -87,10 +110,15 @@ def serve_command(
         check_base_url(settings.get("BASE_URL"))
     except (OSError, ValueError) as exc:  # an unreadable or invalid $POAGRAPH_CONFIG file
         raise click.ClickException(f"configuration: {exc}") from None
-    store_path = Path(settings["STORE"])
-    with user_errors():
-        ensure_store(store_path)
-    click.echo(f"poagraph: serving {store_path} at {listen_url(host, port)}/", err=True)
+    if settings.get("BACKEND"):
+        with user_errors():
+            served = _remote(settings, overrides)
+    else:
+        store_path = Path(settings["STORE"])
+        with user_errors():
+            ensure_store(store_path)
+        served = str(store_path)
+    click.echo(f"poagraph: serving {served} at {listen_url(host, port)}/", err=True)
     if host in WILDCARDS and not settings.get("BASE_URL"):
         click.echo(
             "poagraph: listening on every interface; set POAGRAPH_BASE_URL to the public URL "

@@ -9,9 +9,14 @@ from pathlib import Path
 
 import click
 
-from poagraph import paths
-from poagraph.cli.common import contribution_format_option, report_output_option, store_option
-from poagraph.errors import ContributionError
+from poagraph.cli.common import (
+    backend_option,
+    contribution_format_option,
+    report_output_option,
+    store_option,
+    store_spec,
+)
+from poagraph.errors import ContributionError, StoreError
 
 EXIT_CONFORMS, EXIT_VIOLATIONS, EXIT_UNREADABLE = 0, 1, 2
 
@@ -21,7 +26,10 @@ EXIT_CONFORMS, EXIT_VIOLATIONS, EXIT_UNREADABLE = 0, 1, 2
 @contribution_format_option
 @report_output_option("Report format, written to standard output.")
 @store_option("The built graph to validate against (default: $POAGRAPH_STORE or var/store).")
-def validate_command(file: Path, fmt: str | None, output: str, store_path: Path | None) -> None:
+@backend_option()
+def validate_command(
+    file: Path, fmt: str | None, output: str, store_path: Path | None, backend_url: str | None
+) -> None:
     """Check a contribution FILE (Turtle, JSON-LD or CSV) before it enters the graph.
 
     The contribution is checked with the shapes, together with the reference data
@@ -35,9 +43,9 @@ def validate_command(file: Path, fmt: str | None, output: str, store_path: Path 
     from poagraph.validation.render import render
 
     try:
-        reference = open_reference(store_path or paths.default_store())
+        reference = open_reference(store_spec(store_path, backend_url))
         report = run(file, fmt=fmt, reference=reference)
-    except ContributionError as e:  # unreadable: exit 2, as pySHACL does
+    except (ContributionError, StoreError) as e:  # unreadable (or no store to read): exit 2
         click.echo(f"poagraph validate: {e}", err=True)
         raise SystemExit(EXIT_UNREADABLE) from None
     rendered = render(report, output)

@@ -32,7 +32,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .. import iris, paths, store
+from .. import iris, paths
+from ..backends import open_backend
 from ..errors import ClaimError, ContributionRejected, NotFound
 from ..validation.model import ValidationReport
 from .boundary import RDF_TYPE
@@ -118,12 +119,12 @@ def accept(
     `organisation` (an IRI; `organisation_label` names it when the graph does not) and store
     it as its own named graph. ClaimError, ContributionRejected(report) or
     ContributionError (unreadable) when not; nothing is written then."""
-    store_path = Path(store_path)
+    backend = open_backend(store_path)  # a store directory, or a SPARQL store's URL
     cid = contribution_id(organisation, body)
     graph = iris.contribution_graph(cid)
     source = Path(filename or "contribution").name or "contribution"
     c = parse_contribution(body, fmt, source=source, contribution_id=cid)
-    with store.reading(store_path) as db:
+    with backend.reading() as db:
         if db.contains_named_graph(ox.NamedNode(graph)):
             note = f"already accepted as contribution {cid}: nothing written"
             done = ValidationReport(source=source, notes=[note])
@@ -138,7 +139,7 @@ def accept(
         raise ContributionRejected(report)
     data = mint_blank_nodes(_as_stored(triples, rewrite, org), namespace_for(cid))
     record = _record(cid, org, source, body)
-    store.write_graphs(store_path, {graph: [*data, *record]})
+    backend.commit({graph: [*data, *record]})
     outcomes = sum(1 for t in data if t.predicate == RDF_TYPE and t.object == OUTCOME)
     return Accepted(cid, graph, True, outcomes, report)
 
@@ -313,9 +314,10 @@ def _infos(db: ox.Store, graph: str | None = None) -> list[ContributionInfo]:
 
 def list_contributions(store_path: Path) -> list[ContributionInfo]:
     """Every stored contribution, oldest first ([] when nothing is built)."""
-    if not store.exists(store_path):
+    backend = open_backend(store_path)
+    if not backend.exists():
         return []
-    with store.reading(Path(store_path)) as db:
+    with backend.reading() as db:
         return _infos(db)
 
 
@@ -324,8 +326,9 @@ def get_contribution(
 ) -> tuple[ContributionInfo, list[ox.Quad]]:
     """A contribution's record and every quad of its graph; NotFound if there is none."""
     graph = _graph_of(contribution_id)
-    if store.exists(store_path):
-        with store.reading(Path(store_path)) as db:
+    backend = open_backend(store_path)
+    if backend.exists():
+        with backend.reading() as db:
             infos = _infos(db, graph)
             if infos:
                 return infos[0], list(db.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
@@ -336,12 +339,13 @@ def remove(store_path: Path, contribution_id: str) -> None:
     """Drop a contribution's graph (NotFound if there is none)."""
     graph = _graph_of(contribution_id)
     exists = False
-    if store.exists(store_path):
-        with store.reading(Path(store_path)) as db:
+    backend = open_backend(store_path)
+    if backend.exists():
+        with backend.reading() as db:
             exists = db.contains_named_graph(ox.NamedNode(graph))
     if not exists:
         raise NotFound(f"no contribution {contribution_id!r}")
-    store.write_graphs(Path(store_path), {graph: None})
+    backend.commit({graph: None})
 
 
 def _graph_of(contribution_id: str) -> str:

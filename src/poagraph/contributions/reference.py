@@ -9,8 +9,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .. import iris, store
+from ..backends import is_url, open_backend
 from ..reference import reference_quads
 from .config import LOOKUP
+from .names import NameIndex
 
 _LABELS = (ox.NamedNode(iris.RDFS + "label"), ox.NamedNode(iris.SKOS + "prefLabel"))
 _SUBCLASS_OF = ox.NamedNode(iris.RDFS + "subClassOf")
@@ -29,12 +31,15 @@ class Reference:
         self.note = note
         self._lookup = LOOKUP.read_text(encoding="utf-8")
         self._names: dict[tuple[str, str], list[ox.NamedNode]] = {}
+        self._index = NameIndex(db) if isinstance(db, ox.Store) else None
 
     def lookup(self, name: str, classes: Iterable[str]) -> list[ox.NamedNode]:
         """Resources of any of `classes` that `name` names (see contribution-lookup.rq)."""
         found: list[ox.NamedNode] = []
         for cls in classes:
             key = (name, cls)
+            if key not in self._names and self._index is not None:
+                self._names[key] = self._index.lookup(name, cls)  # see names.py
             if key not in self._names:
                 rows = self.db.query(
                     self._lookup,
@@ -82,7 +87,10 @@ class Reference:
 
 def open_reference(store_path: str | Path | None = None) -> Reference:
     """The built store at `store_path` (read-only) if there is one, else the reference
-    files alone (with a note saying so)."""
+    files alone (with a note saying so). A URL is a remote SPARQL store (--backend)."""
+    if is_url(str(store_path)):
+        with open_backend(str(store_path)).reading() as view:
+            return Reference(view)
     if store_path is not None and store.exists(store_path):
         try:
             return Reference(ox.Store.read_only(str(store_path)))

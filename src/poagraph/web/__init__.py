@@ -7,6 +7,13 @@ parsed as JSON when they parse, e.g. ``POAGRAPH_IN_MEMORY=false``; then the ``co
 ``STORE``
     Directory of the on-disk Oxigraph store that ``poagraph build`` writes
     (default: ``$POAGRAPH_STORE`` or ``var/store``). Opened read-only.
+``BACKEND``
+    The URL of a SPARQL 1.1 store to serve instead of STORE (default None: the embedded
+    store): Oxigraph server, Virtuoso or any other, as `--backend URL` (docs/backends.md).
+    ``BACKEND_USER``, ``BACKEND_PASSWORD`` (best from the environment:
+    ``POAGRAPH_BACKEND_PASSWORD``), ``BACKEND_AUTH`` (basic or digest),
+    ``BACKEND_FLAVOUR`` (oxigraph, virtuoso, generic; default: from the URL),
+    ``BACKEND_TIMEOUT_S`` (the client's limit for writes; queries take QUERY_TIMEOUT_S).
 ``TOKENS``
     The tokens file (hashes of the contribution tokens `poagraph tokens add` makes; default:
     ``$POAGRAPH_TOKENS`` or ``var/tokens.toml``). Re-read when it changes (web/auth.py).
@@ -77,6 +84,12 @@ if TYPE_CHECKING:
     from flask import Config, Flask
 
 DEFAULTS: dict[str, Any] = {
+    "BACKEND": None,
+    "BACKEND_USER": None,
+    "BACKEND_PASSWORD": None,
+    "BACKEND_AUTH": None,
+    "BACKEND_FLAVOUR": None,
+    "BACKEND_TIMEOUT_S": None,
     "IN_MEMORY": True,
     "QUERY_TIMEOUT_S": 30.0,
     "MAX_ROWS": 10_000,

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePath
 from typing import NoReturn
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, abort, jsonify, request, url_for
 from pyoxigraph import NamedNode, serialize
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_options_header
@@ -35,6 +35,7 @@ from poagraph.web.auth import bearer_token
 from poagraph.web.formats import CONTRIBUTION_TYPES, HTML, JSON, PAGE_RDF
 from poagraph.web.render import render, requested_page
 from poagraph.web.reports import report_response
+from poagraph.web.store import get_store, written
 
 bp = Blueprint("contributions", __name__)
 
@@ -143,8 +144,9 @@ def _accepting():
     return accept
 
 
-def _store() -> Path:
-    return Path(current_app.config["STORE"])
+def _store():
+    """The store directory, or the remote store's backend (web/store.py)."""
+    return get_store()
 
 
 # ------------------------------------------------------------------------------ routes
@@ -163,12 +165,12 @@ def check_upload(upload: Upload) -> ValidationReport:
     """The report on `upload` against the shapes and the live graph: the store read under
     its shared lock (no write half done), or the reference files alone when none is built."""
     path = _store()
-    if not store.exists(path):
+    if isinstance(path, Path) and not store.exists(path):
         reference = open_reference(path)  # says in a note that no graph was built
         return validate_contribution(
             upload.body, upload.fmt, reference=reference, source=upload.filename
         )
-    with store.reading(path) as db:
+    with store.reading(path) if isinstance(path, Path) else path.reading() as db:
         return validate_contribution(
             upload.body, upload.fmt, reference=reference_from_store(db), source=upload.filename
         )
@@ -189,6 +191,7 @@ def create() -> Response:
         organisation=token.organisation,
         organisation_label=token.label,
     )
+    written()
     location = url_for("contributions.show", contribution_id=done.id)
     status = 201 if done.created else 200
     if _wants_html():
@@ -270,6 +273,7 @@ def delete(contribution_id: str) -> Response:
             " organisation's token or an admin token may remove it"
         )
     _accepting().remove(_store(), contribution_id)
+    written()
     return Response(status=204)
 
 

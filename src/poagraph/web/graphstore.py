@@ -17,8 +17,6 @@ created) or 204.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Blueprint, Response, abort, current_app, json, request, url_for
 from pyoxigraph import NamedNode, RdfFormat, parse, serialize
 
@@ -29,6 +27,7 @@ from poagraph.web.auth import bearer_token
 from poagraph.web.query import federation, guard
 from poagraph.web.render import negotiate
 from poagraph.web.reports import report_response
+from poagraph.web.store import get_store, written
 from poagraph.web.urls import external_url_for
 
 bp = Blueprint("graphstore", __name__)
@@ -43,8 +42,9 @@ BODY_TYPES = {
 }
 
 
-def _store_path() -> Path:
-    return Path(current_app.config["STORE"])
+def _store_path():
+    """The store directory, or the remote store's backend (web/store.py)."""
+    return get_store()
 
 
 # ------------------------------------------------------------------------------ /sparql update
@@ -74,6 +74,7 @@ def sparql_update(params) -> Response:
         return report_response(exc.report, 422)
     except ValueError as exc:  # a using-graph-uri that is not an IRI
         abort(400, f"not an IRI: {exc}")
+    written()
     return _summary(applied)
 
 
@@ -161,6 +162,8 @@ def _body(graph: str | None) -> list:
 
 def _write(graph: str | None, triples: list | None, *, merge: bool):
     try:
-        return maintenance.write_graph(_store_path(), graph, triples, merge=merge)
+        applied = maintenance.write_graph(_store_path(), graph, triples, merge=merge)
     except UpdateRejected as exc:
         return report_response(exc.report, 422)
+    written()
+    return applied

@@ -1,5 +1,6 @@
-"""The query service a web process keeps: the worker pool, the result cache and the store
-version; every query of /sparql and of the pages goes through `QueryService.run`.
+"""The query service a web process keeps: the worker pool (or, with ``BACKEND``, the remote
+executor of remote.py), the result cache and the store version; every query of /sparql and
+of the pages goes through `QueryService.run`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from poagraph import changes
 from poagraph.errors import QueryError
 from poagraph.web.query.cache import ResultCache, job_key
 from poagraph.web.query.executor import Executor
+from poagraph.web.query.remote import RemoteExecutor
 from poagraph.web.query.results import Job, Outcome
 
 
@@ -32,9 +34,10 @@ def store_version(path: str) -> str:
 
 @dataclass
 class QueryService:
-    """The worker pool, the result cache and the limits, from the app's configuration."""
+    """The worker pool (or the remote store), the result cache and the limits, from the
+    app's configuration."""
 
-    executor: Executor
+    executor: Executor | RemoteExecutor
     cache: ResultCache
     file_version: str
     timeout_s: float
@@ -44,9 +47,13 @@ class QueryService:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> QueryService:
-        """The service for the configuration keys of poagraph.web (workers start on first use)."""
+        """The service for the configuration keys of poagraph.web (workers start on first use):
+        on the remote store of BACKEND when it is set, else on the store directory STORE."""
+        remote = bool(config.get("BACKEND"))
         return cls(
-            executor=Executor(
+            executor=RemoteExecutor.from_config(config)
+            if remote
+            else Executor(
                 config["STORE"],
                 bool(config["IN_MEMORY"]),
                 int(config["EXECUTORS"]),
@@ -57,7 +64,7 @@ class QueryService:
                 int(config["CACHE_MAX_BYTES"]),
                 int(config["CACHE_TOTAL_BYTES"]),
             ),
-            file_version=store_version(config["STORE"]),
+            file_version="" if remote else store_version(config["STORE"]),
             timeout_s=float(config["QUERY_TIMEOUT_S"]),
             max_rows=int(config["MAX_ROWS"]),
             max_bytes=int(config["MAX_RESULT_BYTES"]),
@@ -68,14 +75,19 @@ class QueryService:
         """The store version for cache keys and ETags: the change log's (changes.py: one
         small file read, new with every write and build, which the workers catch up with
         before their next job), or for a store never written through store.write_graphs a
-        fingerprint of its files when the service started."""
+        fingerprint of its files when the service started. On a remote store: its version
+        marker (read at most once a second; new with each write through poagraph)."""
+        if isinstance(self.executor, RemoteExecutor):
+            return "remote-" + self.executor.version()
         live = changes.version(self.executor.store_path)
         return self.file_version if live == "0" else live
 
     @property
     def triples(self) -> int | None:
         """The quads in the store: as the last write logged it, else as the first worker
-        counted them when it started."""
+        counted them when it started (on a remote store: counted once per version)."""
+        if isinstance(self.executor, RemoteExecutor):
+            return self.executor.triples
         state = changes.read_state(self.executor.store_path)
         if state is not None and state.quads is not None:
             return state.quads
@@ -85,13 +97,16 @@ class QueryService:
         """The cache key of `job` (also /sparql's ETag)."""
         return job_key(job, self.version)
 
-    def run(self, job: Job, timeout_s: float | None = None, cache: bool = True) -> Outcome:
+    def run(
+        self, job: Job, timeout_s: float | None = None, cache: bool = True, key: str | None = None
+    ) -> Outcome:
         """The answer to `job`, from the cache or a worker, within the given or configured
         time limit (never above the configured one).
 
         Raises QueryError (the status the worker gave: 400, 403, 406, 500...), QueryTimeout
-        or WorkerUnavailable. Only successful answers are cached, and only when `cache`."""
-        key = self.key(job)
+        or WorkerUnavailable. Only successful answers are cached, and only when `cache`;
+        `key`: self.key(job) when the caller read it already (one store version read less)."""
+        key = key or self.key(job)
         if cache:
             hit = self.cache.get(key)
             if hit is not None:
