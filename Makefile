@@ -13,11 +13,12 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
-# Debian packages the browser tests and benchmarks need (Chromium, its driver, wrk).
+# Debian packages the browser tests, the backend tests and benchmarks need (Chromium, its
+# driver, Virtuoso Open Source as a remote SPARQL store, wrk).
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v wrk >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver wrk >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver wrk >/dev/null; fi; \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v wrk >/dev/null || ! command -v virtuoso-t >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver wrk virtuoso-opensource >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver wrk virtuoso-opensource >/dev/null; fi; \
 	fi
 
 build: $(STAMP)
@@ -38,12 +39,12 @@ test: $(STAMP) system-deps lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP) system-deps
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench suite
 
 # Regenerate the pinned lock file after changing dependencies in pyproject.toml.
 lock: $(STAMP)
 	$(BIN)/python -m pip install -q uv
-	$(BIN)/uv pip compile pyproject.toml --extra test -o requirements.lock --python-version 3.11
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra bench -o requirements.lock --python-version 3.11
 
 clean:
 	rm -rf var build

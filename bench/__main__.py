@@ -1,5 +1,6 @@
 """Run the benchmarks: `python -m bench` (all) or `python -m bench build [endpoint ...]`;
-`python -m bench corpus --scale N --seed S --out DIR` writes a synthetic corpus (bench/corpus.py).
+`python -m bench corpus --scale N --seed S --out DIR` writes a synthetic corpus (bench/corpus.py);
+`python -m bench suite [--scales 1,10,100]` is `make bench` (bench/suite.py).
 
 A benchmark is bench/NAME.py with `run() -> None`; helper modules start with an underscore.
 """
@@ -16,7 +17,7 @@ import bench
 #: Run first when present, in this order; any other bench module follows alphabetically.
 ORDER = ["build", "validate", "endpoint", "contributions"]
 #: Modules that are commands with their own arguments, not benchmarks.
-COMMANDS = {"corpus"}
+COMMANDS = {"corpus", "suite"}
 
 
 def available() -> list[str]:
@@ -30,6 +31,10 @@ def main(argv: list[str]) -> int:
         from bench.corpus import main as corpus
 
         return corpus(argv[1:])
+    if argv[:1] == ["suite"]:
+        from bench.suite import main as suite
+
+        return suite(argv[1:])
     names = available()
     chosen = argv or names
     unknown = [n for n in chosen if n not in names]
