@@ -17,17 +17,18 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, parse, serialize
-from rdflib.namespace import RDF
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse, serialize
+from rdflib.namespace import RDF, RDFS
 
 from . import iris, qa, store
 from .backends import open_backend
 from .errors import BuildError, PoagraphError
 from .qa import CheckResult
-from .validation.model import ValidationReport
+from .validation.model import Result, ValidationReport, merge_results
 from .validation.render import to_text
 from .validation.shacl import run_shapes
 from .validation.shapes import REPORT
+from .validation.terms import to_rdflib_term
 
 #: progress(description, completed_steps, total_steps); called before each step and at the end.
 Progress = Callable[[str, int, int], None]
@@ -106,11 +107,11 @@ def build(
     graphs: dict[NamedNode, Iterable[Quad]] = {}
     for q in reference.reference_quads():
         graphs.setdefault(q.graph_name, []).append(q)
-    reference_graphs = dict(graphs)
+    checked = _check_reference(dict(graphs))  # validated once, not with every report
 
     results: list[ReportResult] = []
     seen: dict[str, Path] = {}
-    for path, built in _built_reports(reports, strict, reference_graphs, step, workers):
+    for path, built in _built_reports(reports, strict, checked, step, workers):
         if built.slug is not None and built.slug in seen:
             raise BuildError(f"{path}: same slug {built.slug!r} as {seen[built.slug]}")
         if built.error is not None:
@@ -172,7 +173,7 @@ class _Built:
 def _built_reports(
     reports: list[Path],
     strict: bool,
-    reference_graphs: dict[NamedNode, list[Quad]],
+    reference: _Reference,
     step: Callable[[str], None],
     workers: int | None,
 ) -> Iterator[tuple[Path, _Built]]:
@@ -184,13 +185,13 @@ def _built_reports(
     workers = min(workers or os.cpu_count() or 1, len(reports))
     if workers <= 1:
         for path in reports:
-            yield path, _build_report(path, strict, gaz, reference_graphs, step)
+            yield path, _build_report(path, strict, gaz, reference, step)
         return
     # fork: the workers start with what is loaded here (no re-import, no pickled gazetteer)
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(gaz, reference_graphs)
+        workers, mp_context=context, initializer=_start_worker, initargs=(gaz, reference)
     ) as pool:
         futures = [pool.submit(_worker_build, path, strict) for path in reports]
         try:
@@ -209,8 +210,8 @@ def _built_reports(
 _worker: dict = {}
 
 
-def _start_worker(gaz: object, reference_graphs: dict[NamedNode, list[Quad]]) -> None:
-    _worker.update(gaz=gaz, reference=reference_graphs)
+def _start_worker(gaz: object, reference: _Reference) -> None:
+    _worker.update(gaz=gaz, reference=reference)
 
 
 def _worker_build(path: Path, strict: bool) -> _Built:
@@ -225,7 +226,7 @@ def _build_report(
     path: Path,
     strict: bool,
     gaz: object,
-    reference_graphs: dict[NamedNode, list[Quad]],
+    reference: _Reference,
     step: Callable[[str], None],
 ) -> _Built:
     """Parse, extract, map and validate one report. A parse error is raised; a later one is
@@ -249,22 +250,81 @@ def _build_report(
         quads = list(mapping.records_to_quads(records, graph, language=doc.language))
 
         step(f"Validating {doc.slug}")
-        warnings = _validate(doc.slug, quads, reference_graphs)
+        warnings = _validate(doc.slug, quads, {}, reference)
     except PoagraphError as e:
         return _Built(doc.slug, error=e)
     nquads = serialize(quads, format=RdfFormat.N_QUADS)
     return _Built(doc.slug, len(records), nquads, warnings, list(map(str, notes)))
 
 
-def _validate(slug: str, quads: list[Quad], reference_graphs: dict[NamedNode, list[Quad]]) -> str:
+@dataclass(frozen=True)
+class _Reference:
+    """The reference data (ontology, vocab) every report graph is checked beside, with its
+    own results: _check_reference validates it once per build, not with every report."""
+
+    quads: list[Quad]
+    nodes: frozenset  #: what it states something about or points to (pyoxigraph terms)
+    results: list[Result]  #: its results under the report shapes, validated on its own
+
+
+def _check_reference(reference_graphs: dict[NamedNode, list[Quad]]) -> _Reference:
+    quads = [q for qs in reference_graphs.values() for q in qs]
+    results, _ = run_shapes(quads, shapes=REPORT)
+    nodes = {q.subject for q in quads} | {
+        q.object for q in quads if not isinstance(q.object, Literal)
+    }
+    return _Reference(quads, frozenset(nodes), results)
+
+
+def _focus(quads: list[Quad], reference: _Reference) -> set | None:
+    """The nodes whose results a report graph can change, as rdflib terms; None: any node.
+
+    Every node the graph states something about or points to: a shape targets a node by its
+    type or its properties (shapes/*.ttl: sh:targetClass, sh:targetSubjectsOf), both stated
+    by the node's subject triples, and an inverse path (shapes/report.ttl: an annotation's
+    oa:hasBody) reads the triples that point to it. A reference node the graph states
+    something about (a country given a quote) may break what points to it (sh:class): those
+    are added. A subclass axiom changes the targets and classes of nodes anywhere: None.
+    Left out: a reference node that reaches what the graph says only through other nodes;
+    no shape of shapes/ reads that far from a reference node (they read its own triples,
+    and the types of its values)."""
+    if any(q.predicate.value == _SUBCLASS for q in quads):
+        return None
+    stated = {q.subject for q in quads}
+    focus = stated | {q.object for q in quads if not isinstance(q.object, Literal)}
+    shared = stated & reference.nodes
+    if shared:
+        focus |= {q.subject for q in reference.quads if q.object in shared}
+    return {to_rdflib_term(n) for n in focus}
+
+
+_SUBCLASS = str(RDFS.subClassOf)
+
+
+def _validate(
+    slug: str,
+    quads: list[Quad],
+    reference_graphs: dict[NamedNode, list[Quad]],
+    reference: _Reference | None = None,
+) -> str:
     """Check a report graph against the graph shapes and the report shapes (shapes/report.ttl:
     a status for every outcome, evidence annotations, language tags), with the reference
-    data in view (and checked too).
+    data in view: the same results as validating the two together, found by validating the
+    report graph's nodes (_focus) beside the reference data, whose own results (`reference`,
+    from _check_reference on `reference_graphs` when not given) come from one validation per
+    build. The resources counted as checked are those of both, as before: the reference
+    data's are checked once per build.
 
     Raises BuildError on violations; returns the report text when there are warnings.
     """
-    reference = [q for qs in reference_graphs.values() for q in qs]
-    results, data = run_shapes([*quads, *reference], shapes=REPORT)
+    reference = reference or _check_reference(reference_graphs)
+    focus = _focus(quads, reference)
+    triples = [*quads, *reference.quads]
+    if focus is None:
+        results, data = run_shapes(triples, shapes=REPORT)
+    else:
+        results, data = run_shapes(triples, shapes=REPORT, only=focus, focus=True)
+        results = merge_results([*results, *(r for r in reference.results if r.focus not in focus)])
     report = ValidationReport(source=slug, results=results)
     report.resources = len(set(data.subjects(RDF.type, None)))
     if not report.conforms:
