@@ -55,7 +55,7 @@ def check(c: Contribution, ref: Reference) -> tuple[ValidationReport, list[ox.Tr
     own = {to_rdflib_term(t.subject) for t in c.triples}
     typed = {to_rdflib_term(t.subject) for t in c.triples if t.predicate == RDF_TYPE}
     triples = [*c.triples, *ref.about(mentioned), *ref.class_axioms()]
-    shape_results, data = run_shapes(triples, shapes=CONTRIBUTION, only=own)
+    shape_results, data = run_shapes(triples, shapes=CONTRIBUTION, only=own, focus=True)
     boundary = boundary_results(c, ref, data)
     # A resource the contribution may not describe gets the boundary violation only.
     flagged = {(r.focus, r.path, r.value) for r in c.results}

@@ -8,10 +8,10 @@ CSV contribution, says which row and column to fix.
 
 from __future__ import annotations
 
+import functools
 import json
 from itertools import groupby
 
-import jinja2
 import markupsafe
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH, XSD
@@ -185,8 +185,7 @@ def to_turtle(report: ValidationReport) -> str:
 
 # ------------------------------------------------------------------------------ HTML
 
-_HTML = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_string(
-    """<!doctype html>
+_HTML = """<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -224,7 +223,14 @@ code { font-size: .9em; word-break: break-all; }
 </body>
 </html>
 """
-)
+
+
+@functools.cache
+def _html_template():  # jinja2 is loaded (and the template compiled) for HTML only
+    import jinja2
+
+    env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    return env.from_string(_HTML)
 
 
 def _html_term(node: rdflib.term.Node | None) -> markupsafe.Markup:
@@ -237,7 +243,7 @@ def _html_term(node: rdflib.term.Node | None) -> markupsafe.Markup:
 
 
 def to_html(report: ValidationReport) -> str:
-    return _HTML.render(
+    return _html_template().render(
         report=report,
         headline=headline(report),
         groups=_groups(report),
