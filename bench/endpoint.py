@@ -15,12 +15,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +25,7 @@ from pathlib import Path
 
 import requests
 
-from bench import console, print_figures
+from bench import _proc, console, print_figures
 
 POA = "PREFIX poa: <https://w3id.org/poagraph/ontology#>\n"
 
@@ -63,50 +60,15 @@ class Figures:
     errors: int
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(url: str, process: subprocess.Popen, limit_s: float = 60) -> None:
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            if requests.get(url, params={"query": "ASK {}"}, timeout=30).ok:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} not ready after {limit_s} s")
-
-
 @contextmanager
 def _server(command: list[str], query_url: str, env: dict[str, str] | None = None):
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        env={**os.environ, **(env or {})},
-    )
-    try:
-        _wait(query_url, process)
-        yield query_url
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+    """The server of `command` (bench/_proc.py starts, waits for and stops it): its URL."""
+    with _proc.server(command, query_url, env, limit_s=60) as server:
+        yield server.url
 
 
 def poagraph_server(store: Path, cache: bool):
-    port = _free_port()
+    port = _proc.free_port()
     command = [str(Path(sys.executable).parent / "poagraph"), "serve", "--store", str(store)]
     command += ["--port", str(port), "--workers", "2"]
     env = {} if cache else {"POAGRAPH_CACHE_ENTRIES": "0"}
@@ -114,7 +76,7 @@ def poagraph_server(store: Path, cache: bool):
 
 
 def oxigraph_server(location: Path):
-    port = _free_port()
+    port = _proc.free_port()
     command = [str(Path(sys.executable).parent / "oxigraph"), "serve-read-only"]
     command += ["--location", str(location), "--bind", f"127.0.0.1:{port}"]
     command += ["--union-default-graph"]

@@ -42,17 +42,7 @@ def _classes() -> list[str]:
 
 def _by_query(ref, name: str, cls: str) -> list[ox.NamedNode]:
     """contribution-lookup.rq itself, as Reference.lookup runs it on a remote store."""
-    rows = ref.db.query(
-        ref._lookup,
-        substitutions={
-            ox.Variable("name"): ox.Literal(name),
-            ox.Variable("class"): ox.NamedNode(cls),
-        },
-        use_default_graph_as_union=True,
-    )
-    rows = [(r["resource"], r["exact"].value == "true") for r in rows]
-    exact = [resource for resource, is_exact in rows if is_exact]
-    return exact or list(dict.fromkeys(r for r, _ in rows))
+    return ref.query_lookup(name, cls)
 
 
 def test_the_name_index_answers_as_the_lookup_query(ref):

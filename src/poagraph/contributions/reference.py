@@ -41,19 +41,24 @@ class Reference:
             if key not in self._names and self._index is not None:
                 self._names[key] = self._index.lookup(name, cls)  # see names.py
             if key not in self._names:
-                rows = self.db.query(
-                    self._lookup,
-                    substitutions={
-                        ox.Variable("name"): ox.Literal(name),
-                        ox.Variable("class"): ox.NamedNode(cls),
-                    },
-                    use_default_graph_as_union=True,
-                )
-                rows = [(r["resource"], r["exact"].value == "true") for r in rows]
-                exact = [resource for resource, is_exact in rows if is_exact]
-                self._names[key] = exact or list(dict.fromkeys(r for r, _ in rows))
+                self._names[key] = self.query_lookup(name, cls)
             found += [r for r in self._names[key] if r not in found]
         return found
+
+    def query_lookup(self, name: str, cls: str) -> list[ox.NamedNode]:
+        """contribution-lookup.rq on the store: the exact matches of `name` among the
+        instances of `cls`, else every match (what the name index answers in memory)."""
+        rows = self.db.query(
+            self._lookup,
+            substitutions={
+                ox.Variable("name"): ox.Literal(name),
+                ox.Variable("class"): ox.NamedNode(cls),
+            },
+            use_default_graph_as_union=True,
+        )
+        rows = [(r["resource"], r["exact"].value == "true") for r in rows]
+        exact = [resource for resource, is_exact in rows if is_exact]
+        return exact or list(dict.fromkeys(r for r, _ in rows))
 
     def graph_of(self, node: ox.NamedNode) -> ox.NamedNode | ox.DefaultGraph | None:
         """The graph that describes `node` (has it as subject), or None if none does;
