@@ -27,9 +27,11 @@ the next writer logs a reload entry first.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import secrets
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -86,10 +88,17 @@ class State:
         return f"{self.epoch}-{self.seq}"
 
 
+@functools.lru_cache(maxsize=64)
+def _state_file(store_path: str | Path) -> str:
+    """The state file's path (every query reads it: no path arithmetic each time)."""
+    return str(log_dir(store_path) / "state")
+
+
 def read_state(store_path: str | Path) -> State | None:
     """The log's state, or None when the store has no log (never written by write_graphs)."""
     try:
-        data = json.loads((log_dir(store_path) / "state").read_bytes())
+        with open(_state_file(store_path), "rb") as f:
+            data = json.loads(f.read())
         return State(str(data["epoch"]), int(data["seq"]), data.get("quads"))
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -99,6 +108,33 @@ def version(store_path: str | Path) -> str:
     """The store's version: one small file read; "0" for a store without a change log."""
     state = read_state(store_path)
     return state.version if state else "0"
+
+
+class VersionWatch:
+    """The store's version for a reader that asks on every request (a web process, a query
+    worker): the state file is read again only when its stat changes (a write replaces it:
+    a new inode, size or time) and at least every `reread_s` seconds, so most asks cost one
+    stat instead of an open, a read and a parse."""
+
+    def __init__(self, store_path: str | Path, reread_s: float = 1.0):
+        self.store_path = store_path
+        self.path = _state_file(store_path)
+        self.reread_s = reread_s
+        #: (the stat it was read with, the version, when it was read)
+        self._last: tuple[tuple | None, str, float] = (None, "", -reread_s)
+
+    def version(self) -> str:
+        try:
+            st = os.stat(self.path)
+            stat = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        except OSError:
+            stat = None
+        seen, known, read_at = self._last
+        now = time.monotonic()
+        if stat is None or stat != seen or now - read_at > self.reread_s:
+            known = version(self.store_path)  # read after the stat: at least as new
+            self._last = (stat, known, now)
+        return known
 
 
 @dataclass

@@ -54,6 +54,11 @@ parsed as JSON when they parse, e.g. ``POAGRAPH_IN_MEMORY=false``; then the ``co
 ``EXECUTORS``
     Query worker processes per web process (default 2): a runaway query holds one of them
     while the others keep answering.
+``LOCAL_MAX_WORK``
+    Queries whose work the cost bound (web/query/cost.py) caps at this many pattern matches
+    run in the web process, on its own copy of the store, without the hop to a worker
+    (default 1000000; 0: every query goes to a worker). A watchdog ends the web process
+    should one of them use more CPU time than its time limit (web/query/local.py).
 ``CACHE_ENTRIES``
     Results kept in the per-process LRU cache (web/query/cache.py), keyed by query, dataset,
     media type, endpoint URL and store version (default 2048; 0 disables).
@@ -105,6 +110,7 @@ DEFAULTS: dict[str, Any] = {
     "BASE_URL": None,
     "MAX_SEARCH_CHARS": 200,
     "EXECUTORS": 2,
+    "LOCAL_MAX_WORK": 1_000_000,
     "CACHE_ENTRIES": 2048,
     "CACHE_MAX_BYTES": 1024 * 1024,
     "CACHE_TOTAL_BYTES": 64 * 1024 * 1024,
@@ -138,7 +144,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
 
     from poagraph.text import tidy
-    from poagraph.web import contributions, errors, graphstore, resources, sparql, store, ui, urls
+    from poagraph.web import (
+        contributions,
+        errors,
+        graphstore,
+        lean,
+        resources,
+        sparql,
+        store,
+        ui,
+        urls,
+    )
     from poagraph.web import qa as quality_checks
     from poagraph.web import queries as catalogue_queries
 
@@ -156,4 +172,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(contributions.bp)
     app.register_blueprint(catalogue_queries.bp)
     app.register_blueprint(quality_checks.bp)
+    app.wsgi_app = lean.LeanSparql(app, app.wsgi_app)  # /sparql queries before Flask
     return app

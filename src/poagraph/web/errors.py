@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from flask import Flask, Response, current_app, json, render_template, request
+from flask import Flask, Response, abort, current_app, json, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -130,8 +130,19 @@ def _handle_unexpected(exc: Exception) -> Response:
     return _handle_http(InternalServerError("internal error; it has been logged"))
 
 
+def _readable_query_string() -> None:
+    """400, not 500, for a query string whose escapes are not UTF-8 (werkzeug raises
+    UnicodeDecodeError as a view first reads it)."""
+    try:
+        request.args  # noqa: B018 (parsed here, once)
+    except UnicodeDecodeError as exc:
+        where = f"{exc.reason} at byte {exc.start} of a value"
+        abort(400, f"the query string is not valid UTF-8: {where}")
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers once, for every route of every blueprint."""
+    app.before_request(_readable_query_string)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(QueryError, _handle_query_error)
     app.register_error_handler(QueryTimeout, _handle_timeout)

@@ -51,29 +51,31 @@ _LOGGING = {  # granian's own messages go to stderr with ours, warnings and erro
 }
 
 
-def load_app(overrides: dict[str, Any]):
-    """The WSGI app of one web process, its query workers starting (runs after the fork)."""
+def load_app(overrides: dict[str, Any], threads: int = 32):
+    """The RSGI app of one web process (web/rsgi.py), its query workers starting (runs
+    after the fork)."""
     from poagraph.web import create_app
+    from poagraph.web.rsgi import RSGIApp
     from poagraph.web.store import get_service
 
     app = create_app(overrides)
-    get_service(app).executor.start()  # open the store now, not on the first request
-    return app
+    get_service(app).start()  # open the store now, not on the first request
+    return RSGIApp(app, threads)
 
 
 def server_options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
     """The granian settings `serve` uses (also used by the benchmark)."""
-    from granian.constants import HTTPModes, Interfaces
+    from granian.constants import HTTPModes, Interfaces, Loops
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
 
     return {
         "address": host,
         "port": port,
-        "interface": Interfaces.WSGI,
+        "interface": Interfaces.RSGI,
+        "loop": Loops.uvloop,
         "http": HTTPModes.http1,
         "workers": workers,
-        "blocking_threads": threads,
         "http1_settings": HTTP1Settings(
             header_read_timeout=HEADER_READ_TIMEOUT_S * 1000,
             max_buffer_size=MAX_HEAD_BYTES,
@@ -103,7 +105,8 @@ def run(
         overrides = {**overrides, "BASE_URL": listen_url(host, port)}
     workers = workers or min(4, os.cpu_count() or 1)
     server = Server("poagraph.web.server:load_app", **server_options(host, port, workers, threads))
-    server.serve(target_loader=functools.partial(load_app, overrides), wrap_loader=False)
+    loader = functools.partial(load_app, overrides, threads)
+    server.serve(target_loader=loader, wrap_loader=False)
 
 
 def listen_url(host: str, port: int) -> str:

@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from poagraph import iris
 from poagraph.errors import QueryError, QueryTimeout, WorkerUnavailable
-from poagraph.web import formats, graphstore, negotiation
+from poagraph.web import formats, graphstore, lean, negotiation
 from poagraph.web.query import guard
 from poagraph.web.query.results import Job, Outcome
 from poagraph.web.render import TRUNCATED
@@ -45,6 +45,9 @@ def _cors(response: Response) -> Response:
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"], strict_slashes=False)
 def sparql() -> Response:
     """The SPARQL 1.1 Protocol query operation."""
+    failed = request.environ.pop(lean.FAILED, None)
+    if failed is not None:  # met by the lean path (web/lean.py): answered here
+        raise failed
     if request.method == "OPTIONS":
         return _preflight()
     _check_size()
@@ -197,12 +200,13 @@ def _answer(job: Job, shape: guard.Shape, timeout_s: float) -> Response:
     service = get_service()
     if shape.volatile:  # RAND(), NOW(), SERVICE...: may change between runs
         return _response(service.run(job, timeout_s, cache=False), None)
-    key = service.key(job)
+    live = service.live_version()
+    key = service.key(job, live)
     if f'"{key}"' in request.headers.get("If-None-Match", ""):
         cached = service.cache.get(key)
         if cached is not None:
             return _response(cached, key, status=304)
-    outcome = service.run(job, timeout_s, key=key)
+    outcome = service.run(job, timeout_s, key=key, live=live, tokens=shape.tokens)
     # the key read before the run, as the cache filed it: a write during the run gives the
     # next request a newer key, never this answer under it
     return _response(outcome, key)

@@ -19,6 +19,7 @@ import re
 import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 from poagraph.errors import QueryError
@@ -37,29 +38,38 @@ _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 _EXP = r"[eE][+-]?[0-9]+"
 
 #: One alternation, tried left to right at each position: order matters (an IRI before the
-#: `<` operator, long strings before short ones, a prefixed name before a keyword).
+#: `<` operator, long strings before short ones, a prefixed name before a keyword). White
+#: space and comments before a token are taken with it (possessively: never given back), and
+#: the end of the text is a token of its own, so every character is read once.
 _TOKEN = re.compile(
-    "|".join(
+    r"(?:\s+|#[^\n\r]*)*+(?:"
+    + "|".join(
         f"(?P<{name}>{pattern})"
         for name, pattern in (
-            ("ws", r"\s+"),
-            ("comment", r"#[^\n\r]*"),
             ("iri", rf"<(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>"),
             ("string", r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"),
             ("string1", r'"(?:[^"\\\n\r]|\\.)*"' r"|'(?:[^'\\\n\r]|\\.)*'"),
             ("var", f"[?$][{_CHARS_U}0-9][{_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*"),
             ("bnode", f"_:[{_CHARS_U}0-9](?:[{_CHARS}.]*[{_CHARS}])?"),
+            # a word no prefixed name can go on from: a keyword, without trying the
+            # prefixed name's pattern first (the same token that pattern would leave)
+            ("name", f"[A-Za-z][A-Za-z0-9_]*(?![{_CHARS}.:])"),
             ("pname", f"(?:{_PREFIX})?:(?:{_LOCAL})?"),
             ("langtag", r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*"),
             ("number", rf"[0-9]+\.[0-9]*{_EXP}|\.?[0-9]+{_EXP}|[0-9]*\.[0-9]+|[0-9]+"),
-            ("name", r"[A-Za-z][A-Za-z0-9_]*"),
+            ("word", r"[A-Za-z][A-Za-z0-9_]*"),
             ("punct", r"\^\^|\|\||&&|!=|<=|>=|<<|>>|\{\||\|\}|[{}()\[\],;.*/|^!=<>+\-?$@~]"),
             ("unclosed", r"\"|'"),
             ("other", r"."),
+            ("end", r"\Z"),
         )
-    ),
+    )
+    + ")",
     re.DOTALL,
 )
+#: the token kind of the pattern names that are spelled otherwise
+_KINDS = {"string1": "string"}
+_NAMES = frozenset({"name", "word"})
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 #: The first keyword of each update operation and what may follow it (SILENT skipped): a
@@ -83,15 +93,18 @@ _OPEN = {"(": ")", "[": "]", "{": "}", "{|": "|}"}
 _CLOSE = frozenset(_OPEN.values())
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """One token (a tuple: a query has many, and each costs its making)."""
+
     kind: str  #: iri, string, var, bnode, pname, langtag, number, name, punct, other
     text: str
     pos: int
+    #: the upper-cased word of a keyword token ("name"), "" for any other
+    word: str = ""
 
     def keyword(self) -> str:
         """The upper-cased word for a keyword token, "" for any other."""
-        return self.text.upper() if self.kind == "name" else ""
+        return self.word
 
 
 def _line_col(text: str, pos: int) -> str:
@@ -103,15 +116,20 @@ def tokenize(text: str) -> list[Token]:
     """The tokens of `text`, comments and white space left out.
 
     Raises QueryError(400) for a string that is never closed."""
-    tokens = []
+    tokens: list[Token] = []
+    append, make = tokens.append, tuple.__new__  # Token(...) through its Python __new__ is slower
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
-        if kind in ("ws", "comment"):
-            continue
-        if kind == "unclosed":
-            where = _line_col(text, match.start())
+        if kind in _NAMES:
+            word = match.group(kind)
+            append(make(Token, ("name", word, match.start(kind), word.upper())))
+        elif kind == "end":
+            break
+        elif kind == "unclosed":
+            where = _line_col(text, match.start(kind))
             raise QueryError(400, f"SPARQL syntax error at {where}: a string is never closed")
-        tokens.append(Token("string" if kind == "string1" else kind, match.group(), match.start()))
+        else:
+            append(make(Token, (_KINDS.get(kind, kind), match.group(kind), match.start(kind), "")))
     return tokens
 
 
@@ -161,6 +179,8 @@ class Shape:
     service_count: int = 0  #: SERVICE clauses (in the reading with most)
     volatile: bool = False  #: RAND(), NOW(), ..., or SERVICE: never cached
     dataset: bool = False  #: a FROM / FROM NAMED clause
+    #: the tokens, when the text reads one way only (no codepoint escapes), for cost.py
+    tokens: list[Token] | None = None
 
 
 def _prologue(tokens: Sequence[Token], base: str | None) -> tuple[int, str | None, dict]:
@@ -216,7 +236,10 @@ def _pname_value(text: str, prefixes: dict[str, str]) -> str | None:
 def inspect(text: str, base_iri: str | None = None) -> Shape:
     """What `text` does, read from its tokens (every reading of its codepoint escapes)."""
     shape = Shape()
-    for tokens in readings(text):
+    lists = readings(text)
+    if len(lists) == 1:
+        shape.tokens = lists[0]
+    for tokens in lists:
         reading = Shape()
         _read(tokens, base_iri, reading)
         shape.form = shape.form or reading.form
@@ -241,26 +264,38 @@ def _read(tokens: Sequence[Token], base_iri: str | None, shape: Shape) -> None:
     stack: list[str] = []
     services: list[int] = []  #: the stack depth at which each open SERVICE group began
     pending = False  #: a SERVICE read, its group not opened yet
+    depth, patterns = shape.depth, shape.patterns
+    words = set()
     for i, token in enumerate(tokens):
-        word = token.keyword()
-        if token.text in _OPEN:
-            stack.append(token.text)
-            shape.depth = max(shape.depth, len(stack))
-            shape.patterns += token.text == "{"
-            if pending and token.text == "{":
-                services.append(len(stack))
-                pending = False
-        elif token.text in _CLOSE and stack:
-            if services and services[-1] == len(stack):
-                services.pop()
-            stack.pop()
-        elif token.text in (".", ";", ",") and stack and stack[-1] in ("{", "["):
-            shape.patterns += 1
-        elif word == "SERVICE":
-            shape.services.append(_service(tokens, i, base, prefixes, len(services) + 1))
-            pending = True
-        shape.volatile = shape.volatile or word in VOLATILE_FUNCTIONS or word == "SERVICE"
-        shape.dataset = shape.dataset or word == "FROM"
+        kind, text = token.kind, token.text
+        if kind == "punct":  # brackets and separators are punctuation tokens only
+            if text in _OPEN:
+                stack.append(text)
+                depth = max(depth, len(stack))
+                if text == "{":
+                    patterns += 1
+                    if pending:
+                        services.append(len(stack))
+                        pending = False
+            elif text in _CLOSE:
+                if stack:
+                    if services and services[-1] == len(stack):
+                        services.pop()
+                    stack.pop()
+            elif text in _SEPARATORS and stack and stack[-1] in ("{", "["):
+                patterns += 1
+        elif kind == "name":
+            words.add(token.word)
+            if token.word == "SERVICE":
+                shape.services.append(_service(tokens, i, base, prefixes, len(services) + 1))
+                pending = True
+    shape.depth, shape.patterns = depth, patterns
+    shape.volatile = shape.volatile or bool(words & _VOLATILE_WORDS)
+    shape.dataset = shape.dataset or "FROM" in words
+
+
+_SEPARATORS = frozenset({".", ";", ","})
+_VOLATILE_WORDS = VOLATILE_FUNCTIONS | {"SERVICE"}
 
 
 def _service(tokens, i: int, base: str | None, prefixes: dict, depth: int) -> Service:

@@ -114,6 +114,22 @@ def execute(store: Store, job: Job) -> Outcome:
     return _graph(job, result)
 
 
+def answer(store: Store, job: Job) -> Outcome:
+    """`execute`, its errors as statuses: the outcome a worker sends back (MemoryError
+    passes: a worker ends on it)."""
+    try:
+        return execute(store, job)
+    except QueryError as exc:
+        return Outcome(status=exc.status, message=str(exc))
+    except OSError as exc:  # a failed SERVICE call (502, no remote text) or the store
+        error = guard.os_error(job.query, exc)
+        return Outcome(status=error.status, message=str(error))
+    except MemoryError:
+        raise
+    except Exception as exc:  # a store or engine failure: the web process logs it as 500
+        return Outcome(status=500, message=f"{type(exc).__name__}: {exc}")
+
+
 def _solutions(store: Store, job: Job, kwargs: dict, result: QuerySolutions) -> Outcome:
     fmt = _negotiate(job, formats.RESULTS, formats.RESULT_ALIASES)
     if fmt.media_type in _MIN_ROW_BYTES:

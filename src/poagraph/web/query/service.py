@@ -16,6 +16,8 @@ from poagraph import changes
 from poagraph.errors import QueryError
 from poagraph.web.query.cache import ResultCache, job_key
 from poagraph.web.query.executor import Executor
+from poagraph.web.query.guard import Token
+from poagraph.web.query.local import LocalRunner
 from poagraph.web.query.remote import RemoteExecutor
 from poagraph.web.query.results import Job, Outcome
 
@@ -44,6 +46,8 @@ class QueryService:
     max_rows: int
     #: the byte cap of one serialized result (MAX_RESULT_BYTES)
     max_bytes: int = 16 * 1024 * 1024
+    #: cheap queries run in this process (local.py); None: every query goes to a worker
+    local: LocalRunner | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> QueryService:
@@ -68,7 +72,23 @@ class QueryService:
             timeout_s=float(config["QUERY_TIMEOUT_S"]),
             max_rows=int(config["MAX_ROWS"]),
             max_bytes=int(config["MAX_RESULT_BYTES"]),
+            local=None
+            if remote or int(config["LOCAL_MAX_WORK"]) <= 0
+            else LocalRunner(
+                config["STORE"], bool(config["IN_MEMORY"]), int(config["LOCAL_MAX_WORK"])
+            ),
         )
+
+    def __post_init__(self) -> None:
+        store = getattr(self.executor, "store_path", None)
+        self._watch = changes.VersionWatch(store) if store is not None else None
+
+    def start(self) -> None:
+        """Start the workers and the local copy of the store (both in the background)."""
+        if isinstance(self.executor, Executor):
+            self.executor.start()
+        if self.local is not None:
+            self.local.start()
 
     @property
     def version(self) -> str:
@@ -77,9 +97,18 @@ class QueryService:
         before their next job), or for a store never written through store.write_graphs a
         fingerprint of its files when the service started. On a remote store: its version
         marker (read at most once a second; new with each write through poagraph)."""
+        return self._public(self.live_version())
+
+    def live_version(self) -> str | None:
+        """The change log's version of the store (None on a remote store): the one a copy
+        of the store holds once it caught up (local.py, worker.py)."""
         if isinstance(self.executor, RemoteExecutor):
+            return None
+        return self._watch.version()
+
+    def _public(self, live: str | None) -> str:
+        if live is None:
             return "remote-" + self.executor.version()
-        live = changes.version(self.executor.store_path)
         return self.file_version if live == "0" else live
 
     @property
@@ -93,31 +122,85 @@ class QueryService:
             return state.quads
         return self.executor.triples
 
-    def key(self, job: Job) -> str:
-        """The cache key of `job` (also /sparql's ETag)."""
-        return job_key(job, self.version)
+    def key(self, job: Job, live: str | None = None) -> str:
+        """The cache key of `job` (also /sparql's ETag); `live`: self.live_version() when the
+        caller read it already."""
+        return job_key(job, self._public(live) if live is not None else self.version)
 
     def run(
-        self, job: Job, timeout_s: float | None = None, cache: bool = True, key: str | None = None
+        self,
+        job: Job,
+        timeout_s: float | None = None,
+        cache: bool = True,
+        key: str | None = None,
+        live: str | None = None,
+        tokens: list[Token] | None = None,
     ) -> Outcome:
         """The answer to `job`, from the cache or a worker, within the given or configured
         time limit (never above the configured one).
 
         Raises QueryError (the status the worker gave: 400, 403, 406, 500...), QueryTimeout
         or WorkerUnavailable. Only successful answers are cached, and only when `cache`;
-        `key`: self.key(job) when the caller read it already (one store version read less)."""
-        key = key or self.key(job)
+        `key` and `live`: self.key(job, live) and self.live_version() when the caller read
+        them already (one store version read less; without `live`, no query runs in this
+        process); `tokens`: the query's, when the guard read them (guard.Shape.tokens)."""
+        if key is None:
+            live = self.live_version()
+            key = self.key(job, live)
+        outcome = self.nearby(job, timeout_s, cache, key, live, tokens)
+        if outcome is None:
+            outcome = self.in_worker(job, timeout_s, cache, key)
+        return outcome
+
+    def nearby(
+        self,
+        job: Job,
+        timeout_s: float | None,
+        cache: bool,
+        key: str,
+        live: str | None,
+        tokens: list[Token] | None = None,
+        work: float | None = None,
+    ) -> Outcome | None:
+        """The answer from the cache, or run in this process when the query is cheap
+        (local.py); None when a worker must run it (`in_worker`). Raises as `run`; `work`:
+        self.local_work(job, tokens) when the caller read it already."""
         if cache:
             hit = self.cache.get(key)
             if hit is not None:
                 return hit
-        limit = self.timeout_s if timeout_s is None else min(timeout_s, self.timeout_s)
-        outcome = self.executor.run(replace(job, max_bytes=self.max_bytes), limit)
+        if self.local is None or live is None:
+            return None
+        job, limit = self._sized(job), self._limit(timeout_s)
+        outcome = self.local.run(job, live, limit, tokens, work)
+        return None if outcome is None else self._keep(outcome, key, cache)
+
+    def cached(self, key: str) -> Outcome | None:
+        """The cached answer under `key`, if any."""
+        return self.cache.get(key)
+
+    def local_work(self, job: Job, tokens: list[Token] | None = None) -> float | None:
+        """The bound on `job`'s work when it may run in this process (local.py), else None."""
+        return None if self.local is None else self.local.work(job, tokens)
+
+    def in_worker(self, job: Job, timeout_s: float | None, cache: bool, key: str) -> Outcome:
+        """The answer of a worker process (the cache was looked up by `nearby`)."""
+        outcome = self.executor.run(self._sized(job), self._limit(timeout_s))
+        return self._keep(outcome, key, cache)
+
+    def _limit(self, timeout_s: float | None) -> float:
+        return self.timeout_s if timeout_s is None else min(timeout_s, self.timeout_s)
+
+    def _sized(self, job: Job) -> Job:
+        return job if job.max_bytes == self.max_bytes else replace(job, max_bytes=self.max_bytes)
+
+    def _keep(self, outcome: Outcome, key: str, cache: bool) -> Outcome:
         if outcome.status != 200:
             raise QueryError(outcome.status, outcome.message)
         if cache:
-            # keyed with the version read before the run: the worker caught up with at least
-            # that one (versions only grow), so no older answer is filed under a newer key
+            # keyed with the version read before the run: the copy that ran it caught up
+            # with at least that one (versions only grow), so no older answer is filed under
+            # a newer key
             self.cache.put(key, outcome)
         return outcome
 

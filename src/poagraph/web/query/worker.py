@@ -26,9 +26,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from poagraph import changes
-from poagraph.errors import QueryError
-from poagraph.web.query import guard
-from poagraph.web.query.results import Outcome, execute
+from poagraph.web.query.results import Outcome, answer
 
 #: the exit code of a worker whose query raised MemoryError
 OUT_OF_MEMORY = 3
@@ -101,11 +99,16 @@ class Replica:
         self.in_memory = in_memory
         self.lock = threading.Lock()
         self.store, self.version = _load(path, in_memory)
+        self._watch = changes.VersionWatch(path)
+
+    def current(self) -> bool:
+        """Whether the copy holds the store's latest version (one stat, mostly)."""
+        return self._watch.version() == self.version
 
     def sync(self) -> None:
-        """Catch up with the store on disk (one small file read when nothing changed);
-        call with `lock` held."""
-        if changes.version(self.path) == self.version:
+        """Catch up with the store on disk (one stat when nothing changed); call with `lock`
+        held."""
+        if self._watch.version() == self.version:
             return
         delta = changes.changes_since(self.path, self.version) if self.in_memory else None
         try:
@@ -229,15 +232,10 @@ def run(replica: Replica, job) -> Outcome:
     try:
         with replica.lock:
             replica.sync()  # a write or a build since the last look: seen by this job
-            return execute(replica.store, job)
+            return answer(replica.store, job)
     except MemoryError:  # over the memory limit: the parent answers 503, starts another
         os._exit(OUT_OF_MEMORY)
-    except QueryError as exc:
-        return Outcome(status=exc.status, message=str(exc))
-    except OSError as exc:  # a failed SERVICE call (502, no remote text) or the store
-        error = guard.os_error(job.query, exc)
-        return Outcome(status=error.status, message=str(error))
-    except Exception as exc:  # a store or engine failure: the parent logs it as 500
+    except Exception as exc:  # a failed sync: the parent logs it as 500
         return Outcome(status=500, message=f"{type(exc).__name__}: {exc}")
 
 

@@ -1,0 +1,348 @@
+"""An upper bound on the work a query can make the engine do, read from its tokens and the
+store's counts, so that cheap queries run in the web process (local.py) and only the others
+pay the hop to a worker process that can be killed (executor.py).
+
+The bound is the product, over the query's triple patterns, of the quads each one can match:
+a join (nested loops, hash joins) never produces or visits more combinations, OPTIONAL and
+MINUS add one (an unmatched row goes on), a UNION is the sum of its branches, VALUES its
+rows. A pattern's quads come from `Stats`: with a constant predicate, that predicate's
+count; with a constant subject (object), at most the most quads any one subject (object)
+has. FILTER, BIND and the solution modifiers work on those rows (aggregates and sorting
+over at most that many).
+
+Anything this reader does not follow has no bound, and the query goes to a worker: property
+paths, subqueries, EXISTS, SERVICE, DESCRIBE, blank-node property lists, collections,
+RDF-star, codepoint escapes (the engine may read them otherwise), an IRI it cannot resolve
+as the engine would. The reader never recurses deeper than the guard's nesting limit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from poagraph import iris
+from poagraph.web.query.guard import Token, _iri_value, _pname_value, _prologue, _resolve
+
+RDF_TYPE = iris.RDF + "type"
+
+#: Keywords past the query form that end the bound wherever they are: the engine may do
+#: unbounded work there (a subquery, EXISTS per row, a remote call), or build strings longer
+#: than any in the store (REPLACE, CONCAT, ENCODE_FOR_URI and GROUP_CONCAT, chained through
+#: BIND or with a long separator, grow them without limit)
+_UNBOUNDED = frozenset(
+    {"EXISTS", "SERVICE", "SELECT", "DESCRIBE", "CONSTRUCT", "ASK"}
+    | {"REPLACE", "CONCAT", "ENCODE_FOR_URI", "GROUP_CONCAT"}
+)
+#: Tokens that make a predicate a property path, or a term something this reader skips
+_PATH_PUNCT = frozenset({"/", "|", "^", "*", "+", "?", "!", "(", "["})
+_UNREAD = frozenset({"<<", ">>", "{|"})  #: RDF-star and annotations
+_TERM_KINDS = frozenset({"iri", "pname", "var", "bnode", "string", "number"})
+
+
+@dataclass(frozen=True)
+class Stats:
+    """What the bound reads of a store: its quads, each predicate's quads, and the most
+    quads one subject or one object has (over every graph)."""
+
+    quads: int
+    predicates: dict[str, int] = field(default_factory=dict)
+    max_out: int = 0
+    max_in: int = 0
+
+    @classmethod
+    def of(cls, store) -> Stats:
+        """The counts of a pyoxigraph store (a few scans, in Rust)."""
+        every = "{ { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+        predicates = {
+            str(row[0].value): int(row[1].value)
+            for row in store.query(f"SELECT ?p (COUNT(*) AS ?n) WHERE {every} GROUP BY ?p")
+        }
+
+        def most(var: str) -> int:
+            query = (
+                f"SELECT (MAX(?n) AS ?m) WHERE {{ SELECT (COUNT(*) AS ?n) WHERE {every} "
+                f"GROUP BY {var} }}"
+            )
+            for row in store.query(query):
+                return int(row[0].value) if row[0] is not None else 0
+            return 0
+
+        return cls(len(store), predicates, most("?s"), most("?o"))
+
+
+class _Unbounded(Exception):
+    """The reader met something it does not bound."""
+
+
+@dataclass(frozen=True)
+class _Term:
+    constant: bool
+    iri: str | None = None  #: the IRI of a constant IRI term
+
+
+def bound(tokens: Sequence[Token], stats: Stats, base_iri: str | None = None) -> int | None:
+    """The most pattern matches the engine can visit for the query of `tokens`; None when
+    the reader cannot tell."""
+    try:
+        return _Reader(tokens, stats, base_iri).query()
+    except (_Unbounded, IndexError):  # IndexError: the text ends inside a construct
+        return None
+
+
+class _Reader:
+    def __init__(self, tokens: Sequence[Token], stats: Stats, base_iri: str | None):
+        self.tokens = tokens
+        self.stats = stats
+        self.i, self.base, self.prefixes = _prologue(tokens, base_iri)
+        for token in tokens[self.i + 1 :]:
+            if token.word in _UNBOUNDED or token.text in _UNREAD:
+                raise _Unbounded
+
+    # -- tokens ----------------------------------------------------------------------------
+
+    def peek(self) -> Token:
+        """The next token; past the end, the query is not one the reader follows."""
+        if self.i >= len(self.tokens):
+            raise _Unbounded
+        return self.tokens[self.i]
+
+    def at_end(self) -> bool:
+        return self.i >= len(self.tokens)
+
+    def take(self) -> Token:
+        token = self.tokens[self.i]
+        self.i += 1
+        return token
+
+    def expect(self, text: str) -> None:
+        if self.take().text != text:
+            raise _Unbounded
+
+    def word(self) -> str:
+        return self.peek().keyword()
+
+    def skip_balanced(self) -> None:
+        """Skip one bracketed expression ( ... ), whatever is inside (the bad keywords were
+        refused up front)."""
+        if self.peek().text != "(":
+            raise _Unbounded
+        depth = 0
+        while True:
+            text = self.take().text
+            depth += text == "("
+            depth -= text == ")"
+            if depth == 0:
+                return
+
+    # -- the query -------------------------------------------------------------------------
+
+    def query(self) -> int:
+        form = self.take().keyword()
+        if form in ("SELECT", "ASK"):
+            self.projection()
+        elif form == "CONSTRUCT":
+            if self.peek().text == "{":
+                self.template()
+        else:
+            raise _Unbounded
+        self.dataset()
+        if self.word() == "WHERE":
+            self.take()
+        rows = self.group()
+        self.modifiers()
+        return rows
+
+    def projection(self) -> None:
+        """SELECT's variables and (expression AS ?v), up to FROM / WHERE / {."""
+        while True:
+            token = self.peek()
+            if token.text == "{" or token.keyword() in ("WHERE", "FROM"):
+                return
+            if token.text == "(":
+                self.skip_balanced()
+            else:
+                self.take()
+
+    def template(self) -> None:
+        """CONSTRUCT's template: triples only (its size is paid per row, rows are capped)."""
+        self.expect("{")
+        while self.peek().text != "}":
+            if self.take().text in ("{", "(", "["):
+                raise _Unbounded
+        self.take()
+
+    def dataset(self) -> None:
+        while self.word() == "FROM":
+            self.take()
+            if self.word() == "NAMED":
+                self.take()
+            if self.take().kind not in ("iri", "pname"):
+                raise _Unbounded
+
+    def modifiers(self) -> None:
+        """GROUP BY, HAVING, ORDER BY, LIMIT, OFFSET, a trailing VALUES: rows are bounded
+        already (the keywords that could add work were refused up front)."""
+        while not self.at_end():
+            token = self.peek()
+            if token.keyword() == "VALUES":
+                raise _Unbounded  # multiplies the rows: not worth following here
+            if token.text == "(":
+                self.skip_balanced()
+            elif token.text in ("{", "}"):
+                raise _Unbounded
+            else:
+                self.take()
+
+    # -- group graph patterns --------------------------------------------------------------
+
+    def group(self) -> int:
+        """The bound of `{ ... }`: the product of its parts."""
+        self.expect("{")
+        rows = 1
+        while True:
+            token = self.peek()
+            text, word = token.text, token.keyword()
+            if text == "}":
+                self.take()
+                return rows
+            if text == ".":
+                self.take()
+            elif text == "{":
+                rows *= self.union()
+            elif word in ("OPTIONAL", "MINUS"):
+                self.take()
+                rows *= self.group() + 1
+            elif word == "GRAPH":
+                self.take()
+                self.term()
+                rows *= self.group()
+            elif word == "FILTER":
+                self.take()
+                self.constraint()
+            elif word == "BIND":
+                self.take()
+                self.skip_balanced()
+            elif word == "VALUES":
+                self.take()
+                rows *= self.values() or 1
+            else:
+                rows *= self.triples()
+
+    def union(self) -> int:
+        rows = self.group()
+        while self.word() == "UNION":
+            self.take()
+            rows += self.group()
+        return rows
+
+    def constraint(self) -> None:
+        """FILTER's constraint: ( ... ), a built-in call or a function call."""
+        token = self.peek()
+        if token.text != "(":
+            self.take()
+            if token.kind not in ("name", "iri", "pname"):
+                raise _Unbounded
+        self.skip_balanced()
+
+    def values(self) -> int:
+        """The rows of an inline VALUES block."""
+        if self.peek().text == "(":
+            self.skip_balanced()  # the variables
+            one_per_row = False
+        else:
+            self.take()
+            one_per_row = True
+        self.expect("{")
+        rows = 0
+        while self.peek().text != "}":
+            if one_per_row:
+                self.term()
+                rows += 1
+            else:
+                self.skip_balanced()
+                rows += 1
+        self.take()
+        return rows
+
+    def triples(self) -> int:
+        """A triples block: a subject, then verb-object lists (`;`, `,`); it ends where no
+        verb follows (`.`, `}`, FILTER...: the group reads on)."""
+        subject = self.term()
+        rows = 1
+        while True:
+            verb = self.verb()
+            rows *= self.card(subject, verb, self.term())
+            while self.peek().text == ",":
+                self.take()
+                rows *= self.card(subject, verb, self.term())
+            if self.peek().text != ";":
+                return rows
+            while self.peek().text == ";":
+                self.take()
+            nxt = self.peek()
+            if nxt.kind not in ("iri", "pname", "var") and nxt.text != "a":
+                return rows
+
+    def verb(self) -> _Term:
+        token = self.take()
+        if token.text == "a":
+            term = _Term(True, RDF_TYPE)
+        elif token.kind in ("iri", "pname", "var"):
+            term = self._as_term(token)
+        else:
+            raise _Unbounded  # a property path (^p, !p, (p)) or not a predicate
+        if self.peek().text in _PATH_PUNCT:
+            raise _Unbounded  # p/q, p|q, p*, p+, p?
+        return term
+
+    def term(self) -> _Term:
+        token = self.take()
+        if token.kind not in _TERM_KINDS and token.keyword() not in ("TRUE", "FALSE"):
+            raise _Unbounded  # [ ... ], ( ... ), RDF-star, or not a term
+        if token.kind == "string" and not self.at_end():
+            if self.peek().kind == "langtag":
+                self.take()
+            elif self.peek().text == "^^":
+                self.take()
+                if self.take().kind not in ("iri", "pname"):
+                    raise _Unbounded
+        return self._as_term(token)
+
+    def _as_term(self, token: Token) -> _Term:
+        if token.kind in ("var", "bnode"):
+            return _Term(False)
+        if token.kind == "iri":
+            return _Term(True, _resolve(_iri_value(token.text), self.base))
+        if token.kind == "pname":
+            value = _pname_value(token.text, self.prefixes)
+            if value is None:
+                raise _Unbounded  # an undeclared prefix: the engine's syntax error answers
+            return _Term(True, value)
+        return _Term(True)  # a literal
+
+    # -- counts ----------------------------------------------------------------------------
+
+    def card(self, s: _Term, p: _Term, o: _Term) -> int:
+        """The most quads a pattern matches."""
+        stats = self.stats
+        if p.constant:
+            if p.iri is None or p.iri not in stats.predicates:
+                # a literal as predicate (a syntax error) or a predicate the counts do not
+                # know: perhaps read otherwise than the engine does, so assume the worst
+                rows = stats.quads
+            else:
+                rows = stats.predicates[p.iri]
+        else:
+            rows = stats.quads
+        if s.constant:
+            rows = min(rows, stats.max_out)
+        if o.constant:
+            rows = min(rows, stats.max_in)
+        return rows
+
+
+def work(rows: int) -> float:
+    """The bound as work, with the sorting and grouping of that many rows."""
+    return rows * max(1.0, math.log2(rows + 1) / 4)

@@ -1,0 +1,215 @@
+"""The app as granian's RSGI interface runs it (`poagraph serve`): /sparql queries on the
+event loop, everything else in a pool of threads running the Flask app.
+
+Under WSGI every request is handed to one of many Python threads, and several threads
+running Python at once pass the GIL between them many times per request: measured on the
+bundled report, a third of the lookups per second that a single thread gives. Here the
+event loop's one thread reads each /sparql request (web/lean.py) and answers it when that is
+quick (a cached answer, or a query whose bound (web/query/cost.py) is at most
+``INLINE_MAX_WORK``); the rest waits in the thread pool (``--threads``): a query for a
+worker process, a larger query run in this process, and every other page through Flask,
+as WSGI (`_wsgi_environ`, the same keys granian's WSGI interface gives). So a slow query
+holds a pool thread and never the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from poagraph.web.lean import ANSWERED_BY_FLASK, FAILED, LeanSparql, ToFlask
+
+log = logging.getLogger(__name__)
+
+#: Queries whose bound is at most this many pattern matches run on the event loop (some
+#: milliseconds at most: every other request of the process waits meanwhile)
+INLINE_MAX_WORK = 20_000
+
+
+class RSGIApp:
+    """An RSGI application around a Flask app made by create_app (its wsgi_app is the
+    LeanSparql middleware)."""
+
+    def __init__(self, app: Any, threads: int = 32):
+        lean = app.wsgi_app
+        if not isinstance(lean, LeanSparql):
+            raise TypeError("the app must come from poagraph.web.create_app")
+        self.lean = lean
+        self.flask = lean.wsgi_app  # Flask's own wsgi_app, behind the lean path
+        self.max_body = int(app.config["MAX_BODY_BYTES"])
+        self.pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="web")
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    # -- the RSGI protocol ---------------------------------------------------------------
+
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+
+    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    async def __rsgi__(self, scope: Any, proto: Any) -> None:
+        if scope.proto != "http":
+            return  # no websockets here: granian closes the connection
+        environ = _wsgi_environ(scope)
+        if self.lean.wants(environ):
+            answered = await self._sparql(environ, proto)
+            if answered:
+                return
+        await self._flask(environ, proto)
+
+    # -- /sparql ------------------------------------------------------------------------
+
+    async def _sparql(self, environ: dict, proto: Any) -> bool:
+        """Answer a /sparql query; False when the request is Flask's (FAILED set in the
+        environ when it is an error to answer)."""
+        lean = self.lean
+        if environ["REQUEST_METHOD"] == "POST":
+            length = environ.get("CONTENT_LENGTH", "")
+            if not length.isdigit() or int(length) > self.max_body:
+                return False  # chunked or too long: Flask reads it with care
+            environ["wsgi.input"] = io.BytesIO(await _read(proto, self.max_body + 1))
+        try:
+            request = lean.prepare(environ)
+            outcome = None
+            if request.hit is not None or (
+                request.work is not None and request.work <= INLINE_MAX_WORK
+            ):
+                outcome = lean.nearby(request)
+            if outcome is None:
+                outcome = await self._in_pool(self._elsewhere, request)
+        except ToFlask:
+            if "wsgi.input" in environ:
+                environ["wsgi.input"].seek(0)
+            return False
+        except ANSWERED_BY_FLASK as exc:
+            environ[FAILED] = exc
+            return False
+        except Exception as exc:  # not expected: Flask's handler logs it and answers 500
+            environ[FAILED] = exc
+            return False
+        status, headers, body = lean.response(request, outcome)
+        proto.response_bytes(status, headers, body)
+        return True
+
+    def _elsewhere(self, request):
+        """A pool thread's part: the query in this process when it may run here, else in a
+        worker process."""
+        outcome = self.lean.nearby(request)
+        return outcome if outcome is not None else self.lean.in_worker(request)
+
+    async def _in_pool(self, function, *args):
+        return await asyncio.get_running_loop().run_in_executor(self.pool, function, *args)
+
+    # -- everything else: Flask -----------------------------------------------------------
+
+    async def _flask(self, environ: dict, proto: Any) -> None:
+        if "wsgi.input" not in environ:
+            # read as the app reads it, on its thread: each route keeps its own limit
+            environ["wsgi.input"] = io.BufferedReader(_Body(proto, asyncio.get_running_loop()))
+        try:
+            status, headers, body = await self._in_pool(self._call_flask, environ)
+        except Exception:  # Flask answers its own errors: this is ours
+            log.exception("the app failed on %s", environ.get("PATH_INFO"))
+            status, headers, body = 500, [("Content-Type", "text/plain")], b"internal error\n"
+        proto.response_bytes(status, headers, body)
+
+    def _call_flask(self, environ: dict) -> tuple[int, list, bytes]:
+        """Run the WSGI app on this pool thread; its whole body, then status and headers."""
+        started: list = []
+
+        def start_response(status: str, headers: list, exc_info: Any = None) -> None:
+            started[:] = [status, headers]
+
+        result = self.flask(environ, start_response)
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        status, headers = started
+        return int(status.split(" ", 1)[0]), list(headers), body
+
+
+class _Body(io.RawIOBase):
+    """The request body as a WSGI input stream for a pool thread: each read takes the next
+    chunk from the event loop, so the app reads only what it wants (its limits hold)."""
+
+    def __init__(self, proto: Any, loop: asyncio.AbstractEventLoop):
+        super().__init__()
+        self._chunks = proto.__aiter__()
+        self._loop = loop
+        self._pending = b""
+        self._ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending and not self._ended:  # an empty chunk is not the end
+            future = asyncio.run_coroutine_threadsafe(self._next(), self._loop)
+            self._pending = future.result()
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    async def _next(self) -> bytes:
+        try:
+            return await self._chunks.__anext__()
+        except StopAsyncIteration:
+            self._ended = True
+            return b""
+
+
+async def _read(proto: Any, limit: int) -> bytes:
+    """The request body, at most `limit` bytes of it."""
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in proto:
+        parts.append(chunk)
+        size += len(chunk)
+        if size >= limit:
+            break
+    return b"".join(parts)[:limit]
+
+
+def _wsgi_environ(scope: Any) -> dict:
+    """The WSGI environ of an RSGI request: the keys granian's WSGI interface sets."""
+    server_name, _, server_port = scope.server.rpartition(":")
+    environ = {
+        "REQUEST_METHOD": scope.method,
+        # RSGI gives the path percent-decoded as UTF-8; WSGI wants its bytes as latin-1
+        "PATH_INFO": scope.path.encode("utf-8", "surrogateescape").decode("latin-1"),
+        "QUERY_STRING": scope.query_string,
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": server_name,
+        "SERVER_PORT": server_port,
+        "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
+        "REMOTE_ADDR": scope.client.rpartition(":")[0],
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "SERVER_SOFTWARE": "Granian",
+        "wsgi.url_scheme": scope.scheme,
+        "wsgi.errors": sys.stderr,
+        "wsgi.input_terminated": True,
+        "wsgi.multiprocess": False,
+        "wsgi.multithread": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+    }
+    for name, value in scope.headers.items():
+        if name == "content-type":
+            key = "CONTENT_TYPE"
+        elif name == "content-length":
+            key = "CONTENT_LENGTH"
+        else:
+            key = "HTTP_" + name.upper().replace("-", "_")
+        if key in environ:  # repeated: joined as granian's WSGI interface joins them
+            value = environ[key] + (";" if key == "HTTP_COOKIE" else ",") + value
+        environ[key] = value
+    return environ
