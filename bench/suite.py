@@ -124,11 +124,29 @@ def _servers(stack: ExitStack, store: Path, location: Path, dump: Path) -> dict:
     rport, rurl = port_url("/")
     rdflib = [str(_proc.BIN / "rdflib-endpoint"), "serve", str(dump)]
     rdflib += ["--host", "127.0.0.1", "--port", str(rport)]
+    servers = {"poagraph": stack.enter_context(_proc.server(poagraph, url))}
+    _warm(url.removesuffix("/sparql"))
     return {
-        "poagraph": stack.enter_context(_proc.server(poagraph, url)),
+        **servers,
         "oxigraph": stack.enter_context(_proc.server(oxigraph, ourl)),
         "rdflib": stack.enter_context(_proc.server(rdflib, rurl)),
     }
+
+
+def _warm(base: str, limit_s: float = 600) -> None:
+    """Wait until every web process of poagraph has its copy of the store for the queries
+    it answers itself (/health "local"; at 100x it loads for some seconds after the server
+    answers): the cells time a server as it runs, not as it starts."""
+    deadline = time.monotonic() + limit_s
+    ready = 0
+    while time.monotonic() < deadline:
+        with suppress(requests.RequestException, ValueError):
+            local = requests.get(base + "/health", timeout=30).json().get("local")
+            ready = ready + 1 if local is None or local["ready"] else 0
+            if ready >= 8:  # several answers in a row: each web process answered ready
+                return
+        time.sleep(0.25)
+    console.print("  poagraph: the local copy of the store was not ready in time")
 
 
 def _rows(url: str, query: str) -> int | str:

@@ -291,3 +291,24 @@ def test_the_watchdog_ends_the_web_process_and_the_server_replaces_it(
         os.set_blocking(server.process.stderr.fileno(), False)
         log = server.process.stderr.read() or b""
         assert b"ending this web process" in log
+
+
+def test_health_says_whether_the_local_copy_is_ready(store_copy: Path) -> None:
+    """/health names the local copy's state (the bench waits for it); without local queries
+    (LOCAL_MAX_WORK = 0) it has no such entry."""
+    from poagraph.web import create_app
+    from poagraph.web.store import get_service
+
+    app = create_app({"STORE": str(store_copy)})
+    try:
+        first = app.test_client().get("/health").get_json()
+        assert first["local"]["max_work"] == 1_000_000
+        ready(get_service(app).local)
+        assert app.test_client().get("/health").get_json()["local"]["ready"] is True
+    finally:
+        get_service(app).close()
+    off = create_app({"STORE": str(store_copy), "LOCAL_MAX_WORK": 0})
+    try:
+        assert "local" not in off.test_client().get("/health").get_json()
+    finally:
+        get_service(off).close()

@@ -215,6 +215,8 @@ def health() -> Response:
     # waits only while the first workers start (at most 5 s), never for a free worker
     problem = service.executor.wait_ready(timeout_s=5)
     body["workers"] = service.executor.load()
+    if service.local is not None:  # the copy of the store for cheap queries (query/local.py)
+        body["local"] = {"ready": service.local.ready, "max_work": service.local.max_work}
     if problem is None:
         body.update(status="ok", triples=service.triples)
         status = 200
