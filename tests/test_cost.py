@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import itertools
 import random
+import time
 from collections import Counter
 
 import pytest
-from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Store
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, QueryResultsFormat, Store
 
-from poagraph.web.query.cost import RDF_TYPE, Stats, bound, work
+from poagraph.web.query.cost import RDF_TYPE, Estimate, Stats, bound, estimate, work
 from poagraph.web.query.guard import tokenize
 
 EX = "http://ex.org/"
@@ -493,3 +494,88 @@ def test_work_is_monotonic_and_never_below_the_rows() -> None:
     assert work(15) == 15  # log2(16) / 4 = 1
     assert work(255) == 510  # log2(256) / 4 = 2: sorting costs twice the rows
     assert work(2**20 - 1) == (2**20 - 1) * 5
+
+
+# --- the estimate: per-row work and CPU time ---------------------------------------------------
+
+
+def test_stats_know_the_longest_term(hand_store: Store) -> None:
+    terms = [t for q in HAND for t in (q.subject, q.object) if not isinstance(t, BlankNode)]
+    assert Stats.of(hand_store).max_term == max(len(t.value) for t in terms)
+    store = Store()
+    store.add(Quad(S1, P1, Literal("x" * 5000), D))
+    assert Stats.of(store).max_term == 5000
+
+
+def test_the_estimate_counts_function_calls_and_tokens(stats: Stats) -> None:
+    query = PFX + (
+        'SELECT (COUNT(?o) AS ?n) WHERE { ?s ex:p2 ?o FILTER(CONTAINS(LCASE(STR(?o)), "i")) '
+        "BIND(STRLEN(?o) AS ?l) VALUES ?x { 1 } } GROUP BY (?s) ORDER BY DESC(?n)"
+    )
+    tokens = tokenize(query)
+    est = estimate(tokens, stats)
+    assert est is not None
+    assert est.rows == bound(tokens, stats)
+    # COUNT, CONTAINS, LCASE, STR, STRLEN, DESC: SELECT, FILTER, BIND, VALUES, BY are none
+    assert est.calls == 6
+    assert est.tokens == len(tokens)
+
+
+def test_a_regex_pattern_must_be_a_constant_string(stats: Stats) -> None:
+    def e(flt: str):
+        return estimate(tokenize(PFX + f"SELECT * WHERE {{ ?s ex:p2 ?o FILTER({flt}) }}"), stats)
+
+    assert e('REGEX(?o, "l.t")') is not None
+    assert e('REGEX(STR(?o), "l.t", "i")') is not None
+    assert e("REGEX(?o, ?s)") is None  # compiled again on every row
+    assert e('REGEX(?o, CONCAT("l", "t"))') is None
+    assert e('REGEX(?o, STR(?s), "i")') is None
+    assert e("REGEX(?o)") is None  # not a call the engine runs
+
+
+def test_the_estimate_grows_with_the_rows_the_calls_and_the_longest_term() -> None:
+    small = Stats(100, {}, 1, 1, 10)
+    long_terms = Stats(100, {}, 1, 1, 10_000)
+    base = Estimate(rows=1000, calls=0, tokens=10)
+    calls = Estimate(rows=1000, calls=3, tokens=10)
+    assert base.seconds(small) == base.seconds(long_terms)  # no call reads a term
+    assert calls.seconds(long_terms) > calls.seconds(small) > base.seconds(small)
+    assert Estimate(10_000, 0, 10).seconds(small) > base.seconds(small)
+    assert Estimate(1000, 0, 500).seconds(small) > base.seconds(small)
+
+
+QUERIES_TIMED = [
+    "SELECT ?p ?o WHERE { <https://w3id.org/poagraph/id/country/AFG> ?p ?o }",
+    "PREFIX poa: <https://w3id.org/poagraph/ontology#> SELECT ?c (COUNT(?x) AS ?n) "
+    "WHERE { ?x poa:country ?c } GROUP BY ?c ORDER BY DESC(?n) ?c",
+    "PREFIX poa: <https://w3id.org/poagraph/ontology#> SELECT ?p ?t WHERE { ?p poa:text ?t "
+    'FILTER(CONTAINS(LCASE(?t), "remittance")) }',
+    "PREFIX poa: <https://w3id.org/poagraph/ontology#> SELECT ?p WHERE { ?p poa:text ?t "
+    'FILTER(REGEX(?t, "migra(nt|tion)s?", "i")) }',
+    "PREFIX poa: <https://w3id.org/poagraph/ontology#> SELECT ?p WHERE { ?p poa:text ?t "
+    "FILTER(SHA256(UCASE(?t)) != STR(?p)) }",
+    "SELECT ?s WHERE { ?s ?p ?o FILTER(?o IN (" + ", ".join(f'"v{i}"' for i in range(300)) + ")) }",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES_TIMED)
+def test_the_estimate_is_above_the_cpu_time_the_engine_takes(query: str, built_store_path) -> None:
+    """The web process runs a query itself only when the estimate times the headroom fits
+    its time limit, and its watchdog ends the process should it not: the estimate must not
+    fall below what the engine takes (on the bundled report; measured several times, the
+    least taken, so that a busy machine does not make the engine look slower)."""
+    from poagraph.web.query.worker import open_store
+
+    store = open_store(str(built_store_path), True)
+    stats = Stats.of(store)
+    est = estimate(tokenize(query), stats)
+    assert est is not None
+    taken = []
+    for _ in range(5):
+        started = time.thread_time()
+        store.query(query, use_default_graph_as_union=True).serialize(
+            format=QueryResultsFormat.JSON
+        )
+        taken.append(time.thread_time() - started)
+    print(f"estimated {est.seconds(stats) * 1000:.2f} ms, took {min(taken) * 1000:.2f} ms")
+    assert min(taken) < est.seconds(stats)

@@ -108,9 +108,9 @@ def test_runner_admits_bounded_queries_and_answers_as_the_engine(store_copy: Pat
     assert runner._replica.version == version
 
     lookup = json_job(LOOKUP)
-    work = runner.work(lookup)
-    assert isinstance(work, float | int) and 0 < work <= runner.max_work
-    assert runner.work(json_job(PATH)) is None
+    planned = runner.plan(lookup, 5.0)
+    assert isinstance(planned, float) and 0 < planned <= 5.0 / runner.headroom
+    assert runner.plan(json_job(PATH), 5.0) is None
 
     ordered = json_job(LOOKUP + " ORDER BY ?p ?o")
     outcomes = [runner.run(job, version, 5.0) for job in (lookup, ordered)]
@@ -136,9 +136,22 @@ def test_runner_admits_bounded_queries_and_answers_as_the_engine(store_copy: Pat
 def test_runner_refuses_work_over_its_max_work(store_copy: Path) -> None:
     small = ready(LocalRunner(str(store_copy), in_memory=True, max_work=10))
     lookup = json_job(LOOKUP)
-    assert small.work(lookup) is None
+    assert small.plan(lookup, 5.0) is None
     assert small.run(lookup, changes.version(store_copy), 5.0) is None
-    assert small.work(json_job("ASK { }")) is not None  # bound 1: under 10
+    assert small.plan(json_job("ASK { }"), 5.0) is not None  # bound 1: under 10
+
+
+def test_runner_refuses_a_query_estimated_too_slow_for_its_time_limit(
+    store_copy: Path,
+) -> None:
+    """The estimate (cost.Estimate.seconds) times the headroom must fit the time limit: the
+    same query runs here with a long limit, goes to a worker with a short one."""
+    runner = ready(LocalRunner(str(store_copy), in_memory=True, max_work=10**12))
+    job = json_job(SLOW)
+    planned = runner.plan(job, 10**6)
+    assert planned is not None and planned * runner.headroom > 5.0
+    assert runner.plan(job, 5.0) is None
+    assert runner.run(job, changes.version(store_copy), 5.0) is None
 
 
 # -- 2. the service --------------------------------------------------------------------------
@@ -162,15 +175,16 @@ def test_service_answers_bounded_queries_without_workers(store_copy: Path) -> No
 
 
 def test_local_answers_equal_worker_answers_for_the_catalogue(store_copy: Path) -> None:
-    # under the default LOCAL_MAX_WORK no catalogue query is cheap enough (their bounds are
-    # products over several patterns): a larger one admits class-counts, cq09 and cq11
-    here = service(store_copy, LOCAL_MAX_WORK=10**10)
+    # under the defaults no catalogue query is cheap enough (their bounds are products over
+    # several patterns): larger limits, the estimate taken at its word, admit class-counts,
+    # cq09 and cq11
+    here = service(store_copy, LOCAL_MAX_WORK=10**10, LOCAL_HEADROOM=1e-9)
     there = service(store_copy, LOCAL_MAX_WORK=0)
     try:
         assert there.local is None
         ready(here.local)
         entries = [e for e in catalogue.load() if not e.params]
-        bounded = [e for e in entries if here.local_work(json_job(e.query)) is not None]
+        bounded = [e for e in entries if here.local_plan(json_job(e.query)) is not None]
         assert len(bounded) >= 2, [e.name for e in entries]
         for entry in bounded:
             for fmt in ("json", "csv"):
@@ -228,9 +242,10 @@ def test_a_write_is_seen_at_once_and_the_local_copy_catches_up(store_copy: Path)
 
 
 def test_the_watchdog_reports_a_query_past_its_time_limit(store_copy: Path) -> None:
-    runner = ready(LocalRunner(str(store_copy), in_memory=True, max_work=10**15))
+    # no headroom: the estimate is taken at its word, and the query is admitted here
+    runner = ready(LocalRunner(str(store_copy), in_memory=True, max_work=10**15, headroom=1e-9))
     job = json_job(SLOW)
-    assert runner.work(job) is not None  # admitted: it runs here
+    assert runner.plan(job, 1.0) is not None  # admitted: it runs here
     ended: list[BaseException | object] = []
 
     def query() -> None:
@@ -257,7 +272,11 @@ def test_the_watchdog_reports_a_query_past_its_time_limit(store_copy: Path) -> N
 def test_the_watchdog_ends_the_web_process_and_the_server_replaces_it(
     store_copy: Path,
 ) -> None:
-    env = {"POAGRAPH_LOCAL_MAX_WORK": "100000000000", "POAGRAPH_QUERY_TIMEOUT_S": "1"}
+    env = {
+        "POAGRAPH_LOCAL_MAX_WORK": "100000000000",
+        "POAGRAPH_LOCAL_HEADROOM": "1e-9",
+        "POAGRAPH_QUERY_TIMEOUT_S": "1",
+    }
     with server_process(store_copy, timeout_s=None, workers=1, env=env) as server:
         sparql = f"{server.base}/sparql"
         before = server.web_pids()

@@ -30,7 +30,7 @@ import requests
 from _endpoint import free_port, running_server, stop
 from test_contribution import turtle
 
-from poagraph.web.rsgi import INLINE_MAX_WORK
+from poagraph.web.rsgi import INLINE_MAX_S
 
 GRANIAN = str(Path(sys.executable).parent / "granian")
 
@@ -231,7 +231,7 @@ def test_a_header_value_that_is_not_utf8_reads_as_under_wsgi(servers):
 
 SPARQL_JSON = {"Accept": "application/sparql-results+json"}
 UNICODE = 'SELECT ("é€ ✓" AS ?text) WHERE {}'
-#: bound: every quad of the store (some 20,000): over INLINE_MAX_WORK, under LOCAL_MAX_WORK
+#: bound: every quad of the store (some 20,000): estimated over INLINE_MAX_S, admitted here
 EVERYTHING = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 5"
 
 
@@ -306,10 +306,13 @@ def test_a_query_run_in_the_pool_answers_as_in_a_worker(base, built_store_path, 
 
     store = Store.read_only(str(built_store_path))
     try:
-        work = cost.work(cost.bound(guard.inspect(EVERYTHING).tokens, cost.Stats.of(store)))
+        stats = cost.Stats.of(store)
+        estimate = cost.estimate(guard.inspect(EVERYTHING).tokens, stats)
     finally:
         del store
-    assert INLINE_MAX_WORK < work <= 1_000_000  # not inline, and admitted here
+    assert estimate is not None and cost.work(estimate.rows) <= 1_000_000
+    seconds = estimate.seconds(stats)
+    assert seconds > INLINE_MAX_S and seconds * 10 <= 30  # not inline, and admitted here
 
     params = {"query": EVERYTHING}
     pooled = _rows(requests.get(f"{base}/sparql", params=params, headers=SPARQL_JSON))

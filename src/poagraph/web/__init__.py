@@ -57,8 +57,10 @@ parsed as JSON when they parse, e.g. ``POAGRAPH_IN_MEMORY=false``; then the ``co
 ``LOCAL_MAX_WORK``
     Queries whose work the cost bound (web/query/cost.py) caps at this many pattern matches
     run in the web process, on its own copy of the store, without the hop to a worker
-    (default 1000000; 0: every query goes to a worker). A watchdog ends the web process
-    should one of them use more CPU time than its time limit (web/query/local.py).
+    (default 1000000; 0: every query goes to a worker), when their estimated CPU time is at
+    most their time limit divided by ``LOCAL_HEADROOM`` (default 10). A watchdog ends the
+    web process should one of them use more CPU time than its time limit
+    (web/query/local.py).
 ``CACHE_ENTRIES``
     Results kept in the per-process LRU cache (web/query/cache.py), keyed by query, dataset,
     media type, endpoint URL and store version (default 2048; 0 disables).
@@ -111,6 +113,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_SEARCH_CHARS": 200,
     "EXECUTORS": 2,
     "LOCAL_MAX_WORK": 1_000_000,
+    "LOCAL_HEADROOM": 10.0,
     "CACHE_ENTRIES": 2048,
     "CACHE_MAX_BYTES": 1024 * 1024,
     "CACHE_TOTAL_BYTES": 64 * 1024 * 1024,

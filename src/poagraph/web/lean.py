@@ -54,7 +54,7 @@ class Request:
     live: str | None
     cache: bool  #: its answer may be cached (and has an ETag)
     hit: Outcome | None  #: the cached answer
-    work: float | None  #: the bound on its work when it may run in this process
+    planned: float | None  #: its estimated CPU time when it may run in this process
 
 
 class LeanSparql:
@@ -134,17 +134,17 @@ class LeanSparql:
         key = service.key(job, live)
         cache = not shape.volatile
         hit = service.cached(key) if cache else None
-        work = None if hit is not None else service.local_work(job, shape.tokens)
-        return Request(job, timeout_s, shape, key, live, cache, hit, work)
+        planned = None if hit is not None else service.local_plan(job, timeout_s, shape.tokens)
+        return Request(job, timeout_s, shape, key, live, cache, hit, planned)
 
     def nearby(self, request: Request) -> Outcome | None:
         """The cached answer, or the query run in this process; None: a worker runs it."""
         if request.hit is not None:
             return request.hit
-        if request.work is None:
+        if request.planned is None:
             return None
         r = request
-        return self.service.nearby(r.job, r.timeout_s, r.cache, r.key, r.live, None, r.work)
+        return self.service.nearby(r.job, r.timeout_s, r.cache, r.key, r.live, None, r.planned)
 
     def in_worker(self, request: Request) -> Outcome:
         r = request

@@ -5,8 +5,8 @@ Under WSGI every request is handed to one of many Python threads, and several th
 running Python at once pass the GIL between them many times per request: measured on the
 bundled report, a third of the lookups per second that a single thread gives. Here the
 event loop's one thread reads each /sparql request (web/lean.py) and answers it when that is
-quick (a cached answer, or a query whose bound (web/query/cost.py) is at most
-``INLINE_MAX_WORK``); the rest waits in the thread pool (``--threads``): a query for a
+quick (a cached answer, or a query whose estimated CPU time (web/query/cost.py) is at most
+``INLINE_MAX_S``); the rest waits in the thread pool (``--threads``): a query for a
 worker process, a larger query run in this process, and every other page through Flask,
 as WSGI (`_wsgi_environ`, the same keys granian's WSGI interface gives). So a slow query
 holds a pool thread and never the loop.
@@ -25,9 +25,10 @@ from poagraph.web.lean import ANSWERED_BY_FLASK, FAILED, LeanSparql, ToFlask
 
 log = logging.getLogger(__name__)
 
-#: Queries whose bound is at most this many pattern matches run on the event loop (some
-#: milliseconds at most: every other request of the process waits meanwhile)
-INLINE_MAX_WORK = 20_000
+#: Queries whose estimated CPU time (web/query/cost.py) is at most this run on the event
+#: loop: every other request of the process waits meanwhile (the estimates run high: the
+#: bundled report's per-country aggregate is estimated at 8 ms and takes 0.15)
+INLINE_MAX_S = 0.02
 
 
 class RSGIApp:
@@ -77,7 +78,7 @@ class RSGIApp:
             request = lean.prepare(environ)
             outcome = None
             if request.hit is not None or (
-                request.work is not None and request.work <= INLINE_MAX_WORK
+                request.planned is not None and request.planned <= INLINE_MAX_S
             ):
                 outcome = lean.nearby(request)
             if outcome is None:

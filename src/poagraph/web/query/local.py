@@ -1,17 +1,19 @@
 """Cheap queries in the web process: no hop to a worker process, for the queries whose work
-the cost bound (cost.py) caps at ``LOCAL_MAX_WORK`` pattern matches.
+the cost bound (cost.py) caps at ``LOCAL_MAX_WORK`` pattern matches and whose estimated CPU
+time is at most their time limit divided by ``LOCAL_HEADROOM``.
 
 A hop to a worker costs more than a lookup itself (pickling, two context switches, a second
 process on the CPU): measured on the bundled report, a lookup takes 0.05 ms in the engine and
 0.25 ms through a worker. So the web process keeps its own copy of the store (a `Replica`,
-as a worker does) and runs there what the bound admits; everything else (unbounded or over
-the limit, while the copy loads, while it catches up with a write, a time limit under
+as a worker does) and runs there what the bound admits; everything else (unbounded, over
+the limits, while the copy loads, while it catches up with a write, a time limit under
 ``MIN_TIMEOUT_S``) goes to the workers as before.
 
 pyoxigraph cannot stop a query, so the bound is what keeps these short, and a watchdog stands
-behind it: should a query here ever use more CPU time than its time limit (the bound was
-wrong), the web process ends itself (SIGKILL, the only way to stop Rust code) and the server
-starts a new one. Its clients lose their connections; the query is stopped.
+behind it: should a query here ever use more CPU time than its time limit (the estimate was
+wrong by more than the headroom), the web process ends itself (SIGKILL, the only way to stop
+Rust code) and the server starts a new one. Its clients lose their connections; the query is
+stopped.
 """
 
 from __future__ import annotations
@@ -76,10 +78,19 @@ class _Gate:
 class LocalRunner:
     """The web process's own copy of the store, and the queries it runs there."""
 
-    def __init__(self, store_path: str, in_memory: bool = True, max_work: int = 1_000_000):
+    def __init__(
+        self,
+        store_path: str,
+        in_memory: bool = True,
+        max_work: int = 1_000_000,
+        headroom: float = 10.0,
+    ):
         self.store_path = store_path
         self.in_memory = in_memory
         self.max_work = int(max_work)
+        #: a query runs here only when its estimated CPU time is at most its time limit
+        #: divided by this: the watchdog behind it then fires only for an estimate this wrong
+        self.headroom = float(headroom)
         self._replica: Replica | None = None
         self._stats: cost.Stats | None = None
         self._gate = _Gate()
@@ -127,12 +138,17 @@ class LocalRunner:
 
     # -- queries -------------------------------------------------------------------------
 
-    def work(self, job: Job, tokens: Sequence[guard.Token] | None = None) -> float | None:
-        """The bound on `job`'s work (cost.py) when it may run here, else None (its tokens:
-        the guard's, when the caller has them)."""
+    def plan(
+        self, job: Job, timeout_s: float, tokens: Sequence[guard.Token] | None = None
+    ) -> float | None:
+        """The estimated CPU time of `job` (cost.py) when it may run here, else None: its
+        bound is at most max_work and the estimate at most its time limit / headroom
+        (its tokens: the guard's, when the caller has them)."""
         stats = self._stats
         if stats is None or not self.ready:
             self.start()
+            return None
+        if timeout_s < MIN_TIMEOUT_S:
             return None
         if tokens is None:
             if "\\u" in job.query or "\\U" in job.query:
@@ -141,11 +157,11 @@ class LocalRunner:
                 tokens = guard.tokenize(job.query)
             except Exception:  # the worker gives the syntax error
                 return None
-        rows = cost.bound(tokens, stats, job.base_iri)
-        if rows is None:
+        estimate = cost.estimate(tokens, stats, job.base_iri)
+        if estimate is None or cost.work(estimate.rows) > self.max_work:
             return None
-        work = cost.work(rows)
-        return work if work <= self.max_work else None
+        seconds = estimate.seconds(stats)
+        return seconds if seconds * self.headroom <= timeout_s else None
 
     def run(
         self,
@@ -153,18 +169,18 @@ class LocalRunner:
         version: str,
         timeout_s: float,
         tokens: Sequence[guard.Token] | None = None,
-        work: float | None = None,
+        planned: float | None = None,
     ) -> Outcome | None:
         """The outcome of `job` run here, or None when it is not for here (the caller sends
-        it to a worker); `work`: self.work(job, tokens) when the caller read it already.
-        Raises QueryTimeout when it finished past its time limit."""
-        if timeout_s < MIN_TIMEOUT_S or not self.ready:
+        it to a worker); `planned`: self.plan(job, timeout_s, tokens) when the caller read
+        it already. Raises QueryTimeout when it finished past its time limit."""
+        if not self.ready:
             self.start()
             return None
         replica = self._replica
         if replica.version != version:
             return None
-        if work is None and self.work(job, tokens) is None:
+        if planned is None and self.plan(job, timeout_s, tokens) is None:
             return None
         if not self._gate.enter():
             return None

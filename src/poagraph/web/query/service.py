@@ -75,7 +75,10 @@ class QueryService:
             local=None
             if remote or int(config["LOCAL_MAX_WORK"]) <= 0
             else LocalRunner(
-                config["STORE"], bool(config["IN_MEMORY"]), int(config["LOCAL_MAX_WORK"])
+                config["STORE"],
+                bool(config["IN_MEMORY"]),
+                int(config["LOCAL_MAX_WORK"]),
+                float(config["LOCAL_HEADROOM"]),
             ),
         )
 
@@ -160,11 +163,11 @@ class QueryService:
         key: str,
         live: str | None,
         tokens: list[Token] | None = None,
-        work: float | None = None,
+        planned: float | None = None,
     ) -> Outcome | None:
         """The answer from the cache, or run in this process when the query is cheap
-        (local.py); None when a worker must run it (`in_worker`). Raises as `run`; `work`:
-        self.local_work(job, tokens) when the caller read it already."""
+        (local.py); None when a worker must run it (`in_worker`). Raises as `run`;
+        `planned`: self.local_plan(job, timeout_s, tokens) when the caller read it already."""
         if cache:
             hit = self.cache.get(key)
             if hit is not None:
@@ -172,16 +175,21 @@ class QueryService:
         if self.local is None or live is None:
             return None
         job, limit = self._sized(job), self._limit(timeout_s)
-        outcome = self.local.run(job, live, limit, tokens, work)
+        outcome = self.local.run(job, live, limit, tokens, planned)
         return None if outcome is None else self._keep(outcome, key, cache)
 
     def cached(self, key: str) -> Outcome | None:
         """The cached answer under `key`, if any."""
         return self.cache.get(key)
 
-    def local_work(self, job: Job, tokens: list[Token] | None = None) -> float | None:
-        """The bound on `job`'s work when it may run in this process (local.py), else None."""
-        return None if self.local is None else self.local.work(job, tokens)
+    def local_plan(
+        self, job: Job, timeout_s: float | None = None, tokens: list[Token] | None = None
+    ) -> float | None:
+        """`job`'s estimated CPU time when it may run in this process (local.py), else
+        None."""
+        if self.local is None:
+            return None
+        return self.local.plan(job, self._limit(timeout_s), tokens)
 
     def in_worker(self, job: Job, timeout_s: float | None, cache: bool, key: str) -> Outcome:
         """The answer of a worker process (the cache was looked up by `nearby`)."""
