@@ -519,6 +519,8 @@ def test_the_estimate_counts_function_calls_and_tokens(stats: Stats) -> None:
     # COUNT, CONTAINS, LCASE, STR, STRLEN, DESC: SELECT, FILTER, BIND, VALUES, BY are none
     assert est.calls == 6
     assert est.tokens == len(tokens)
+    assert est.sorts is True
+    assert estimate(tokenize(PFX + "SELECT * WHERE { ?s ex:p2 ?o }"), stats).sorts is False
 
 
 def test_a_regex_pattern_must_be_a_constant_string(stats: Stats) -> None:
@@ -538,8 +540,15 @@ def test_the_estimate_grows_with_the_rows_the_calls_and_the_longest_term() -> No
     long_terms = Stats(100, {}, 1, 1, 10_000)
     base = Estimate(rows=1000, calls=0, tokens=10)
     calls = Estimate(rows=1000, calls=3, tokens=10)
-    assert base.seconds(small) == base.seconds(long_terms)  # no call reads a term
+    # each row reads a term once to be written out, a long one too
+    assert base.seconds(long_terms) > base.seconds(small)
     assert calls.seconds(long_terms) > calls.seconds(small) > base.seconds(small)
+    # sorting compares terms as strings: a long term costs each comparison
+    sorted_ = Estimate(rows=1000, calls=0, tokens=10, sorts=True)
+    assert sorted_.seconds(long_terms) > base.seconds(long_terms)
+    assert sorted_.seconds(long_terms) - base.seconds(long_terms) > (
+        sorted_.seconds(small) - base.seconds(small)
+    )
     assert Estimate(10_000, 0, 10).seconds(small) > base.seconds(small)
     assert Estimate(1000, 0, 500).seconds(small) > base.seconds(small)
 

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 #: Queries whose estimated CPU time (web/query/cost.py) is at most this run on the event
 #: loop: every other request of the process waits meanwhile (the estimates run high: the
-#: bundled report's per-country aggregate is estimated at 8 ms and takes 0.15)
+#: bundled report's per-country aggregate is estimated at 13 ms and takes 0.15)
 INLINE_MAX_S = 0.02
 
 

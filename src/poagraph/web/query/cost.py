@@ -365,20 +365,28 @@ def work(rows: int) -> float:
 ROW_S = 2e-6
 TOKEN_S = 1e-7
 CHAR_S = 5e-9
+#: per character compared when sorting (a byte comparison, which stops at the first
+#: difference: charged here as if it read the whole longest term)
+COMPARE_S = 5e-10
 
 
 @dataclass(frozen=True)
 class Estimate:
     """What the engine may do for a query: the bound on its rows, the function calls and
-    tokens evaluated on each row."""
+    tokens evaluated on each row, and whether it sorts."""
 
     rows: int
     calls: int
     tokens: int
+    #: ORDER BY: each row's terms are compared as strings some log2(rows) times
+    sorts: bool = False
 
     def seconds(self, stats: Stats) -> float:
-        """An upper estimate of the query's CPU time."""
-        per_row = self.tokens * TOKEN_S + self.calls * stats.max_term * CHAR_S
+        """An upper estimate of the query's CPU time: besides its calls, each row reads a
+        term once (to write it out), and log2(rows) times more when the query sorts."""
+        compares = math.log2(self.rows + 1) if self.sorts else 0
+        per_term = (self.calls + 1) * CHAR_S + compares * COMPARE_S
+        per_row = self.tokens * TOKEN_S + per_term * stats.max_term
         return work(self.rows) * ROW_S + self.rows * per_row
 
 
@@ -397,7 +405,8 @@ def estimate(tokens: Sequence[Token], stats: Stats, base_iri: str | None = None)
         if token.word == "REGEX" and not _constant_pattern(tokens, i + 1):
             return None
         calls += 1
-    return Estimate(rows, calls, len(tokens))
+    sorts = any(t.word == "ORDER" for t in tokens)
+    return Estimate(rows, calls, len(tokens), sorts)
 
 
 #: Keywords followed by "(" that are not function calls
