@@ -18,8 +18,9 @@ parsed as JSON when they parse, e.g. ``POAGRAPH_IN_MEMORY=false``; then the ``co
     The tokens file (hashes of the contribution tokens `poagraph tokens add` makes; default:
     ``$POAGRAPH_TOKENS`` or ``var/tokens.toml``). Re-read when it changes (web/auth.py).
 ``IN_MEMORY``
-    Copy the on-disk store into an in-memory store in each query process at start (default
-    True): faster queries, and the on-disk store is never held open.
+    Copy the on-disk store into an in-memory store in each query worker, and in each web
+    process for the queries it answers itself, at start (default True): faster queries, and
+    the on-disk store is never held open.
 ``QUERY_TIMEOUT_S``
     Per-query time limit in seconds (default 30). A ``timeout=`` request parameter may lower
     it, never raise it. A query over the limit is killed and the client gets 503.

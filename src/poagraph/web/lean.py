@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from poagraph.errors import QueryError, QueryTimeout, WorkerUnavailable
 from poagraph.web.query import guard
 from poagraph.web.query.results import Job, Outcome
 from poagraph.web.render import TRUNCATED
@@ -37,10 +36,6 @@ _KNOWN = frozenset({"query", "default-graph-uri", "named-graph-uri", "format", "
 
 class ToFlask(Exception):
     """This request is for the Flask app."""
-
-
-#: Errors met here that the Flask app answers (with FAILED in the environ)
-ANSWERED_BY_FLASK = (QueryError, QueryTimeout, WorkerUnavailable)
 
 
 @dataclass
@@ -94,7 +89,7 @@ class LeanSparql:
                 outcome = self.in_worker(request)
         except ToFlask:
             return self.wsgi_app(environ, start_response)
-        except ANSWERED_BY_FLASK as exc:
+        except Exception as exc:  # a query error, or ours: errors.py answers and logs it
             environ[FAILED] = exc
             return self.wsgi_app(environ, start_response)
         status, headers, body = self.response(request, outcome)
@@ -144,7 +139,7 @@ class LeanSparql:
         if request.planned is None:
             return None
         r = request
-        return self.service.nearby(r.job, r.timeout_s, r.cache, r.key, r.live, None, r.planned)
+        return self.service.here(r.job, r.timeout_s, r.cache, r.key, r.live, None, r.planned)
 
     def in_worker(self, request: Request) -> Outcome:
         r = request

@@ -21,7 +21,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from poagraph.web.lean import ANSWERED_BY_FLASK, FAILED, LeanSparql, ToFlask
+from poagraph.web.lean import FAILED, LeanSparql, ToFlask
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +43,8 @@ class RSGIApp:
         self.flask = lean.wsgi_app  # Flask's own wsgi_app, behind the lean path
         self.max_body = int(app.config["MAX_BODY_BYTES"])
         self.pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="web")
-        self.loop: asyncio.AbstractEventLoop | None = None
 
     # -- the RSGI protocol ---------------------------------------------------------------
-
-    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
@@ -84,13 +80,8 @@ class RSGIApp:
             if outcome is None:
                 outcome = await self._in_pool(self._elsewhere, request)
         except ToFlask:
-            if "wsgi.input" in environ:
-                environ["wsgi.input"].seek(0)
             return False
-        except ANSWERED_BY_FLASK as exc:
-            environ[FAILED] = exc
-            return False
-        except Exception as exc:  # not expected: Flask's handler logs it and answers 500
+        except Exception as exc:  # a query error, or ours: errors.py answers and logs it
             environ[FAILED] = exc
             return False
         status, headers, body = lean.response(request, outcome)

@@ -27,8 +27,8 @@ from poagraph.web.urls import external_url_for
 
 bp = Blueprint("sparql", __name__)
 
-FORM = "application/x-www-form-urlencoded"
-SPARQL_QUERY = "application/sparql-query"
+FORM = lean.FORM
+SPARQL_QUERY = lean.SPARQL_QUERY
 SPARQL_UPDATE = "application/sparql-update"
 READ_ONLY = "this endpoint is read-only: SPARQL Update is not accepted"
 

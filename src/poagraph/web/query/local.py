@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Sequence
 
-from poagraph.errors import QueryTimeout
+from poagraph.errors import QueryError, QueryTimeout
 from poagraph.web.query import cost, guard
 from poagraph.web.query.results import Job, Outcome, answer
 from poagraph.web.query.worker import SYNC_INTERVAL_S, Replica
@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 #: Below this time limit (a client's timeout=), queries go to a worker, which stops them at
 #: the limit to the millisecond; here only the watchdog would, after that much CPU time
 MIN_TIMEOUT_S = 1.0
+#: How long the copy waits before it tries again to catch up, after a failure
+RETRY_S = 5.0
 #: How often the watchdog looks at the queries running here
 WATCH_INTERVAL_S = 0.1
 
@@ -135,6 +137,7 @@ class LocalRunner:
                         self._stats = cost.Stats.of(replica.store)
             except Exception as exc:  # keep trying; queries go to the workers meanwhile
                 log.warning("the local copy of the store failed to catch up: %s", exc)
+                time.sleep(RETRY_S)
 
     # -- queries -------------------------------------------------------------------------
 
@@ -155,7 +158,7 @@ class LocalRunner:
                 return None  # read two ways (guard.readings): leave it to a worker
             try:
                 tokens = guard.tokenize(job.query)
-            except Exception:  # the worker gives the syntax error
+            except QueryError:  # a string never closed: the worker gives the syntax error
                 return None
         estimate = cost.estimate(tokens, stats, job.base_iri)
         if estimate is None or cost.work(estimate.rows) > self.max_work:

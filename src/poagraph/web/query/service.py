@@ -172,6 +172,20 @@ class QueryService:
             hit = self.cache.get(key)
             if hit is not None:
                 return hit
+        return self.here(job, timeout_s, cache, key, live, tokens, planned)
+
+    def here(
+        self,
+        job: Job,
+        timeout_s: float | None,
+        cache: bool,
+        key: str,
+        live: str | None,
+        tokens: list[Token] | None = None,
+        planned: float | None = None,
+    ) -> Outcome | None:
+        """The query run in this process when it is cheap (local.py), without a look at
+        the cache (`nearby` looks first); None when a worker must run it."""
         if self.local is None or live is None:
             return None
         job, limit = self._sized(job), self._limit(timeout_s)
