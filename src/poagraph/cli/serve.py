@@ -68,6 +68,15 @@ def _remote(settings, overrides: dict) -> str:
     "a request holds one while its query runs, so keep it above EXECUTORS + 8.",
 )
 @click.option(
+    "--server",
+    "server",
+    default="poagraph",
+    show_default=True,
+    type=click.Choice(["poagraph", "granian"]),
+    help="The HTTP server: poagraph's own (queries answered on the thread that reads them) "
+    "or granian's RSGI interface.",
+)
+@click.option(
     "--executors",
     default=None,
     type=click.IntRange(min=1),
@@ -86,6 +95,7 @@ def serve_command(
     timeout_s: float | None,
     workers: int | None,
     threads: int,
+    server: str,
     executors: int | None,
     in_memory: bool | None,
 ) -> None:
@@ -125,4 +135,4 @@ def serve_command(
             "the site's links should name",
             err=True,
         )
-    run(host, port, workers, threads, **overrides)
+    run(host, port, workers, threads, server, **overrides)

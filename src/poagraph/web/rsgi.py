@@ -25,6 +25,10 @@ from poagraph.web.lean import FAILED, LeanSparql, ToFlask
 
 log = logging.getLogger(__name__)
 
+#: The environ key under which `RSGIApp.now` leaves what it read for `handle`: the prepared
+#: request for the pool, or None when the request is Flask's
+_READ = "poagraph.rsgi.read"
+
 #: Queries whose estimated CPU time (web/query/cost.py) is at most this run on the event
 #: loop: every other request of the process waits meanwhile (the estimates run high: the
 #: bundled report's per-country aggregate is estimated at 13 ms and takes 0.15)
@@ -47,17 +51,45 @@ class RSGIApp:
     # -- the RSGI protocol ---------------------------------------------------------------
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the thread pool (the web process is ending)."""
         self.pool.shutdown(wait=False, cancel_futures=True)
 
     async def __rsgi__(self, scope: Any, proto: Any) -> None:
         if scope.proto != "http":
             return  # no websockets here: granian closes the connection
-        environ = _wsgi_environ(scope)
+        await self.handle(_wsgi_environ(scope), proto)
+
+    async def handle(self, environ: dict, proto: Any) -> None:
+        """Answer the request of `environ` through `proto` (RSGI's response_bytes, and its
+        body as an async iterator of chunks): httpd.py calls this too."""
         if self.lean.wants(environ):
             answered = await self._sparql(environ, proto)
             if answered:
                 return
         await self._flask(environ, proto)
+
+    def now(self, environ: dict) -> tuple[int, list, bytes] | None:
+        """The response to a GET /sparql when it can be written at once, on the loop: a
+        cached answer, or a query estimated at most INLINE_MAX_S. None for anything else:
+        `handle` answers it then, with what was read here (kept in the environ)."""
+        if environ["REQUEST_METHOD"] != "GET" or not self.lean.wants(environ):
+            return None
+        try:
+            request = self.lean.prepare(environ)
+            outcome = self._inline(request)
+        except ToFlask:
+            environ[_READ] = None
+            return None
+        except Exception as exc:  # a query error, or ours: errors.py answers and logs it
+            environ[FAILED], environ[_READ] = exc, None
+            return None
+        if outcome is None:
+            environ[_READ] = request  # for the pool
+            return None
+        return self.lean.response(request, outcome)
 
     # -- /sparql ------------------------------------------------------------------------
 
@@ -65,18 +97,23 @@ class RSGIApp:
         """Answer a /sparql query; False when the request is Flask's (FAILED set in the
         environ when it is an error to answer)."""
         lean = self.lean
-        if environ["REQUEST_METHOD"] == "POST":
+        if _READ in environ:  # `now` read it already
+            request = environ.pop(_READ)
+            if request is None:
+                return False  # Flask's
+        elif environ["REQUEST_METHOD"] == "POST":
             length = environ.get("CONTENT_LENGTH", "")
             if not length.isdigit() or int(length) > self.max_body:
                 return False  # chunked or too long: Flask reads it with care
             environ["wsgi.input"] = io.BytesIO(await _read(proto, self.max_body + 1))
+            request = None
+        else:
+            request = None
         try:
-            request = lean.prepare(environ)
             outcome = None
-            if request.hit is not None or (
-                request.planned is not None and request.planned <= INLINE_MAX_S
-            ):
-                outcome = lean.nearby(request)
+            if request is None:
+                request = lean.prepare(environ)
+                outcome = self._inline(request)
             if outcome is None:
                 outcome = await self._in_pool(self._elsewhere, request)
         except ToFlask:
@@ -87,6 +124,15 @@ class RSGIApp:
         status, headers, body = lean.response(request, outcome)
         proto.response_bytes(status, headers, body)
         return True
+
+    def _inline(self, request) -> Any:
+        """The cached answer, or the query run on the loop when it is quick; None: the
+        pool's."""
+        if request.hit is not None or (
+            request.planned is not None and request.planned <= INLINE_MAX_S
+        ):
+            return self.lean.nearby(request)
+        return None
 
     def _elsewhere(self, request):
         """A pool thread's part: the query in this process when it may run here, else in a

@@ -1,12 +1,13 @@
-"""The web app under granian (`poagraph serve`, cli/serve.py, builds the store first).
+"""The web app under an HTTP server (`poagraph serve`, cli/serve.py, builds the store first):
+poagraph's own (httpd.py, the default) or granian (``--server granian``).
 
-granian (a Rust HTTP server) reads, parses and bounds every request on its own event loop,
-off the Python threads: a slow or endless client costs a socket, never a thread, and is
-dropped when its request head takes longer than ``HEADER_READ_TIMEOUT_S`` or grows past
-``MAX_HEAD_BYTES`` (414 or 431 before the app sees it). ``--workers`` web processes each
-run the WSGI app on ``--threads`` Python threads, and each keeps its own pool of query
-worker processes (query/executor.py): the app is created in each web process after the
-fork, and its workers started then, so the first request is not slow.
+Either reads, parses and bounds every request on an event loop, off the app's threads: a
+slow or endless client costs a socket, never a thread, and is dropped when its request head
+takes longer than ``HEADER_READ_TIMEOUT_S`` or grows past ``MAX_HEAD_BYTES`` (414 or 431
+before the app sees it). ``--workers`` web processes each answer cheap /sparql queries on
+the loop and run everything else on ``--threads`` Python threads (rsgi.py), and each keeps
+its own pool of query worker processes (query/executor.py): the app is created in each web
+process after the fork, and its workers started then, so the first request is not slow.
 """
 
 from __future__ import annotations
@@ -18,16 +19,12 @@ import socket
 from typing import Any
 
 from poagraph.web import load_config
+from poagraph.web.httpd import HEADER_READ_TIMEOUT_S, KILL_TIMEOUT_S, MAX_HEAD_BYTES
 
-#: The longest request head (request line and headers) the server reads. URLs over 64 KiB
-#: are refused with 414 whatever this is (the HTTP library's limit); long queries are POSTed.
-MAX_HEAD_BYTES = 128 * 1024
-#: A client must send its whole request head within this time, or the connection is closed.
-HEADER_READ_TIMEOUT_S = 10
 #: Addresses meaning every interface: the public URL is then unknown (set BASE_URL).
 WILDCARDS = ("0.0.0.0", "::", "")
-#: On shutdown, web processes still answering after this many seconds are killed.
-KILL_TIMEOUT_S = 5
+#: The HTTP servers `serve` runs: poagraph's own (httpd.py) or granian
+SERVERS = ("poagraph", "granian")
 
 
 class _ThreadsAreWaiting(logging.Filter):
@@ -93,20 +90,32 @@ def run(
     port: int = 8000,
     workers: int | None = None,
     threads: int = 32,
+    server: str = "poagraph",
     **overrides: Any,
 ) -> None:
     """Serve until interrupted; `overrides` are app config keys (STORE, QUERY_TIMEOUT_S, ...)
     that win over the config file and the environment. Without a configured BASE_URL, the
     absolute URLs the site writes name the address it listens on."""
-    from granian.server import Server
-
     settings = load_config(overrides)
     if not settings.get("BASE_URL"):
         overrides = {**overrides, "BASE_URL": listen_url(host, port)}
     workers = workers or min(4, os.cpu_count() or 1)
-    server = Server("poagraph.web.server:load_app", **server_options(host, port, workers, threads))
     loader = functools.partial(load_app, overrides, threads)
-    server.serve(target_loader=loader, wrap_loader=False)
+    if server == "granian":
+        from granian.server import Server
+
+        options = server_options(host, port, workers, threads)
+        Server("poagraph.web.server:load_app", **options).serve(
+            target_loader=loader, wrap_loader=False
+        )
+        return
+    if server != "poagraph":
+        raise ValueError(f"no such server: {server!r} (one of {', '.join(SERVERS)})")
+    from poagraph.web import httpd
+
+    if not logging.getLogger().handlers:  # warnings and errors to stderr, as granian's
+        logging.basicConfig(level=logging.WARNING, format="[%(levelname)s] %(message)s")
+    httpd.serve(loader, httpd.listen(host, port), workers)
 
 
 def listen_url(host: str, port: int) -> str:
