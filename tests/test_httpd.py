@@ -1,7 +1,7 @@
-"""poagraph's own HTTP/1.1 server (web/httpd.py) on loopback, with real clients and raw
-sockets: keep-alive, pipelining in order, HEAD, 100-continue, a body the app did not read,
-bodies streamed to the app, request bytes as WSGI means them, the limits (400, 414, 431,
-408), and the processes: a killed web process is replaced, SIGTERM stops them all.
+"""poagraph's own HTTP/1.1 server (web/httpd.py, web/processes.py) on loopback, with real
+clients and raw sockets: keep-alive, pipelining in order, HEAD, 100-continue, a body the app
+did not read, bodies streamed to the app, request bytes as WSGI means them, the limits (400,
+414, 431, 408), and the processes: a killed web process is replaced, SIGTERM stops them all.
 
 Most tests run the connection protocol in this process on a uvloop loop in a thread, in
 front of a small app that says what it was given (the app's side is rsgi.py's, tested with
@@ -28,7 +28,7 @@ import requests
 import uvloop
 from _endpoint import free_port, poagraph_command, server_process
 
-from poagraph.web import httpd
+from poagraph.web import httpd, processes
 
 pytestmark = pytest.mark.server
 
@@ -68,7 +68,7 @@ def _said(environ: dict, body: bytes) -> bytes:
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
     """The connection protocol on 127.0.0.1 in front of EchoApp, on a loop in a thread."""
-    sock = httpd.listen("127.0.0.1", 0)
+    sock = processes.listen("127.0.0.1", 0)
     loop = uvloop.new_event_loop()
     started = threading.Event()
 
@@ -76,7 +76,7 @@ def base() -> Iterator[str]:
         asyncio.set_event_loop(loop)
         app = EchoApp()
         server = loop.run_until_complete(
-            loop.create_server(lambda: httpd._Connection(app, loop), sock=sock)
+            loop.create_server(lambda: httpd.Connection(app, loop), sock=sock)
         )
         started.set()
         loop.run_forever()
@@ -358,7 +358,7 @@ def test_sigterm_stops_every_process(built_store_path: Path):
         workers = [w for p in web for w in _children(p)]
         assert web and workers
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=httpd.KILL_TIMEOUT_S + 10) == 0
+        assert process.wait(timeout=processes.KILL_TIMEOUT_S + 10) == 0
         time.sleep(1)  # query workers end with their web process
         alive = [p for p in web + workers if _running(p)]
         assert not alive, alive

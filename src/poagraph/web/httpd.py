@@ -25,23 +25,15 @@ httptools (llhttp, Node.js's C parser, as in uvicorn) parses; this module frames
 The requests themselves go to `RSGIApp` (rsgi.py): `now` answers a cached or cheap GET
 /sparql at once, `handle` everything else (the thread pool, Flask).
 
-The parent process binds the socket, starts ``workers`` web processes, starts a new one when
-one ends (the watchdog of local.py kills its own process to stop a runaway query), and stops
-them on SIGINT or SIGTERM (killing any still running after ``KILL_TIMEOUT_S``).
+The processes that run it (the parent, the web processes) are processes.py's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import logging
-import os
-import signal
-import socket
 import sys
-import time
-from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -58,8 +50,6 @@ MAX_URL_BYTES = 64 * 1024
 MAX_HEADERS = 100
 #: A client must send its whole request head within this time, or the connection is closed
 HEADER_READ_TIMEOUT_S = 10
-#: On shutdown, web processes still answering after this many seconds are killed
-KILL_TIMEOUT_S = 5
 #: The request body kept ahead of the app before the socket is read no further
 BODY_BUFFER_BYTES = 256 * 1024
 #: After its response, at most this much of a body the app did not read is read and dropped
@@ -67,10 +57,6 @@ MAX_DRAIN_BYTES = 64 * 1024 * 1024
 #: Pipelined requests read ahead of the one being answered before the socket is read no
 #: further
 MAX_PIPELINED = 32
-#: A web process that ends within this many seconds of its start has crashed; after
-#: ``CRASHES`` such ends in a row, the server stops instead of starting it again
-CRASH_S = 10
-CRASHES = 5
 
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
@@ -104,7 +90,7 @@ class _Request:
         "waiter",
     )
 
-    def __init__(self, conn: _Connection, environ: dict, keep_alive: bool, expects: bool):
+    def __init__(self, conn: Connection, environ: dict, keep_alive: bool, expects: bool):
         self.conn = conn
         self.environ = environ
         self.keep_alive = keep_alive
@@ -164,7 +150,7 @@ class _Request:
         self.waiter = None
 
 
-class _Connection(asyncio.Protocol):
+class Connection(asyncio.Protocol):
     """One client connection: parses requests as they come, answers them in order."""
 
     def __init__(self, app: Any, loop: asyncio.AbstractEventLoop):
@@ -435,123 +421,3 @@ class _Connection(asyncio.Protocol):
             self.closed = True
             self._stop_timer()
             self.transport.close()  # what was written still goes out
-
-
-# -- the processes ---------------------------------------------------------------------------
-
-
-def listen(host: str, port: int) -> socket.socket:
-    """The listening socket on `host` (IPv6 in brackets or not; "::" also takes IPv4)."""
-    host = host.strip("[]") or "0.0.0.0"
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    dual = host == "::" and socket.has_dualstack_ipv6()
-    sock = socket.create_server(
-        (host, port), family=family, backlog=1024, reuse_port=False, dualstack_ipv6=dual
-    )
-    sock.setblocking(False)
-    return sock
-
-
-def serve(make_app: Callable[[], Any], sock: socket.socket, workers: int) -> None:
-    """Run `workers` web processes on `sock` until SIGINT or SIGTERM; `make_app` (called in
-    each, after the fork) gives the RSGIApp."""
-    children: dict[int, float] = {}  # pid -> when it started
-    stop = []
-
-    def on_signal(signum: int, frame: Any) -> None:
-        stop.append(signum)
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-
-    def spawn() -> None:
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                _web_process(make_app, sock)
-                code = 0
-            except BaseException:
-                log.exception("the web process failed")
-            finally:
-                os._exit(code)
-        children[pid] = time.monotonic()
-
-    for _ in range(workers):
-        spawn()
-    crashes = 0
-    while not stop:
-        time.sleep(0.1)
-        while children:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
-            started = children.pop(pid, None)
-            if started is None or stop:
-                continue
-            crashes = crashes + 1 if time.monotonic() - started < CRASH_S else 0
-            how = (
-                f"signal {os.WTERMSIG(status)}"
-                if os.WIFSIGNALED(status)
-                else f"exit {os.WEXITSTATUS(status)}"
-            )
-            if crashes >= CRASHES:
-                log.critical("web processes end as they start (%s): stopping", how)
-                stop.append(0)
-                break
-            log.warning("web process %d ended (%s): starting another", pid, how)
-            spawn()
-    _stop_children(children)
-    sock.close()
-
-
-def _stop_children(children: dict[int, float]) -> None:
-    for pid in children:
-        _signal(pid, signal.SIGTERM)
-    deadline = time.monotonic() + KILL_TIMEOUT_S
-    while children and time.monotonic() < deadline:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid:
-            children.pop(pid, None)
-        else:
-            time.sleep(0.05)
-    for pid in children:
-        _signal(pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
-
-
-def _signal(pid: int, signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signum)
-
-
-def _web_process(make_app: Callable[[], Any], sock: socket.socket) -> None:
-    """One web process: the app on a uvloop event loop, until SIGTERM or SIGINT."""
-    import uvloop
-
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    loop = uvloop.new_event_loop()
-    asyncio.set_event_loop(loop)
-    app = make_app()
-    stopping = loop.create_future()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, lambda: stopping.done() or stopping.set_result(None))
-    server = loop.run_until_complete(
-        loop.create_server(lambda: _Connection(app, loop), sock=sock, backlog=1024)
-    )
-    loop.run_until_complete(stopping)
-    server.close()
-    tasks = asyncio.all_tasks(loop)
-    if tasks:  # requests under way: a little time to finish
-        loop.run_until_complete(asyncio.wait(tasks, timeout=KILL_TIMEOUT_S - 1))
-    close = getattr(app, "close", None)
-    if close is not None:
-        close()

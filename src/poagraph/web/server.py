@@ -1,5 +1,5 @@
 """The web app under an HTTP server (`poagraph serve`, cli/serve.py, builds the store first):
-poagraph's own (httpd.py, the default) or granian (``--server granian``).
+poagraph's own (httpd.py and processes.py, the default) or granian (``--server granian``).
 
 Either reads, parses and bounds every request on an event loop, off the app's threads: a
 slow or endless client costs a socket, never a thread, and is dropped when its request head
@@ -19,7 +19,8 @@ import socket
 from typing import Any
 
 from poagraph.web import load_config
-from poagraph.web.httpd import HEADER_READ_TIMEOUT_S, KILL_TIMEOUT_S, MAX_HEAD_BYTES
+from poagraph.web.httpd import HEADER_READ_TIMEOUT_S, MAX_HEAD_BYTES
+from poagraph.web.processes import KILL_TIMEOUT_S
 
 #: Addresses meaning every interface: the public URL is then unknown (set BASE_URL).
 WILDCARDS = ("0.0.0.0", "::", "")
@@ -111,11 +112,11 @@ def run(
         return
     if server != "poagraph":
         raise ValueError(f"no such server: {server!r} (one of {', '.join(SERVERS)})")
-    from poagraph.web import httpd
+    from poagraph.web import processes
 
     if not logging.getLogger().handlers:  # warnings and errors to stderr, as granian's
         logging.basicConfig(level=logging.WARNING, format="[%(levelname)s] %(message)s")
-    httpd.serve(loader, httpd.listen(host, port), workers)
+    processes.serve(loader, processes.listen(host, port), workers)
 
 
 def listen_url(host: str, port: int) -> str:
