@@ -225,7 +225,10 @@ def _add(params: dict[str, list[str]], text: str) -> None:
 
 
 def _unquote(raw: bytes) -> str:
+    raw = raw.replace(b"+", b" ")
+    if b"%" in raw:  # else nothing to decode (a parameter's name, mostly)
+        raw = unquote_to_bytes(raw)
     try:
-        return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:  # werkzeug keeps such escapes as they are: let it read them
         raise ToFlask from None

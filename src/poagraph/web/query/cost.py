@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from poagraph import iris
 from poagraph.web.query.guard import Token, _iri_value, _pname_value, _prologue, _resolve
@@ -86,10 +87,14 @@ class _Unbounded(Exception):
     """The reader met something it does not bound."""
 
 
-@dataclass(frozen=True)
-class _Term:
+class _Term(NamedTuple):
     constant: bool
     iri: str | None = None  #: the IRI of a constant IRI term
+
+
+_VARIABLE = _Term(False)  #: a variable or a blank node
+_LITERAL = _Term(True)
+_RDF_TYPE = _Term(True, RDF_TYPE)  #: `a`
 
 
 def bound(tokens: Sequence[Token], stats: Stats, base_iri: str | None = None) -> int | None:
@@ -110,12 +115,10 @@ class _Reader:
             if token.word in _UNBOUNDED or token.text in _UNREAD:
                 raise _Unbounded
 
-    # -- tokens ----------------------------------------------------------------------------
+    # -- tokens (past the end: IndexError, which `bound` reads as no bound) ----------------
 
     def peek(self) -> Token:
-        """The next token; past the end, the query is not one the reader follows."""
-        if self.i >= len(self.tokens):
-            raise _Unbounded
+        """The next token."""
         return self.tokens[self.i]
 
     def at_end(self) -> bool:
@@ -131,25 +134,27 @@ class _Reader:
             raise _Unbounded
 
     def word(self) -> str:
-        return self.peek().keyword()
+        return self.tokens[self.i].word
 
     def skip_balanced(self) -> None:
         """Skip one bracketed expression ( ... ), whatever is inside (the bad keywords were
         refused up front)."""
-        if self.peek().text != "(":
+        tokens, i = self.tokens, self.i
+        if tokens[i].text != "(":
             raise _Unbounded
         depth = 0
         while True:
-            text = self.take().text
-            depth += text == "("
-            depth -= text == ")"
+            text = tokens[i].text
+            i += 1
+            depth += (text == "(") - (text == ")")
             if depth == 0:
+                self.i = i
                 return
 
     # -- the query -------------------------------------------------------------------------
 
     def query(self) -> int:
-        form = self.take().keyword()
+        form = self.take().word
         if form in ("SELECT", "ASK"):
             self.projection()
         elif form == "CONSTRUCT":
@@ -168,12 +173,12 @@ class _Reader:
         """SELECT's variables and (expression AS ?v), up to FROM / WHERE / {."""
         while True:
             token = self.peek()
-            if token.text == "{" or token.keyword() in ("WHERE", "FROM"):
+            if token.text == "{" or token.word in ("WHERE", "FROM"):
                 return
             if token.text == "(":
                 self.skip_balanced()
             else:
-                self.take()
+                self.i += 1
 
     def template(self) -> None:
         """CONSTRUCT's template: triples only (its size is paid per row, rows are capped)."""
@@ -194,16 +199,17 @@ class _Reader:
     def modifiers(self) -> None:
         """GROUP BY, HAVING, ORDER BY, LIMIT, OFFSET, a trailing VALUES: rows are bounded
         already (the keywords that could add work were refused up front)."""
-        while not self.at_end():
-            token = self.peek()
-            if token.keyword() == "VALUES":
+        tokens = self.tokens
+        while self.i < len(tokens):
+            token = tokens[self.i]
+            if token.word == "VALUES":
                 raise _Unbounded  # multiplies the rows: not worth following here
             if token.text == "(":
                 self.skip_balanced()
             elif token.text in ("{", "}"):
                 raise _Unbounded
             else:
-                self.take()
+                self.i += 1
 
     # -- group graph patterns --------------------------------------------------------------
 
@@ -213,12 +219,12 @@ class _Reader:
         rows = 1
         while True:
             token = self.peek()
-            text, word = token.text, token.keyword()
+            text, word = token.text, token.word
             if text == "}":
-                self.take()
+                self.i += 1
                 return rows
             if text == ".":
-                self.take()
+                self.i += 1
             elif text == "{":
                 rows *= self.union()
             elif word in ("OPTIONAL", "MINUS"):
@@ -285,12 +291,12 @@ class _Reader:
             verb = self.verb()
             rows *= self.card(subject, verb, self.term())
             while self.peek().text == ",":
-                self.take()
+                self.i += 1
                 rows *= self.card(subject, verb, self.term())
             if self.peek().text != ";":
                 return rows
             while self.peek().text == ";":
-                self.take()
+                self.i += 1
             nxt = self.peek()
             if nxt.kind not in ("iri", "pname", "var") and nxt.text != "a":
                 return rows
@@ -298,7 +304,7 @@ class _Reader:
     def verb(self) -> _Term:
         token = self.take()
         if token.text == "a":
-            term = _Term(True, RDF_TYPE)
+            term = _RDF_TYPE
         elif token.kind in ("iri", "pname", "var"):
             term = self._as_term(token)
         else:
@@ -309,28 +315,30 @@ class _Reader:
 
     def term(self) -> _Term:
         token = self.take()
-        if token.kind not in _TERM_KINDS and token.keyword() not in ("TRUE", "FALSE"):
+        kind = token.kind
+        if kind not in _TERM_KINDS and token.word not in ("TRUE", "FALSE"):
             raise _Unbounded  # [ ... ], ( ... ), RDF-star, or not a term
-        if token.kind == "string" and not self.at_end():
+        if kind == "string" and not self.at_end():
             if self.peek().kind == "langtag":
-                self.take()
+                self.i += 1
             elif self.peek().text == "^^":
-                self.take()
+                self.i += 1
                 if self.take().kind not in ("iri", "pname"):
                     raise _Unbounded
         return self._as_term(token)
 
     def _as_term(self, token: Token) -> _Term:
-        if token.kind in ("var", "bnode"):
-            return _Term(False)
-        if token.kind == "iri":
+        kind = token.kind
+        if kind == "var" or kind == "bnode":
+            return _VARIABLE
+        if kind == "iri":
             return _Term(True, _resolve(_iri_value(token.text), self.base))
-        if token.kind == "pname":
+        if kind == "pname":
             value = _pname_value(token.text, self.prefixes)
             if value is None:
                 raise _Unbounded  # an undeclared prefix: the engine's syntax error answers
             return _Term(True, value)
-        return _Term(True)  # a literal
+        return _LITERAL
 
     # -- counts ----------------------------------------------------------------------------
 
@@ -397,18 +405,22 @@ def estimate(tokens: Sequence[Token], stats: Stats, base_iri: str | None = None)
     if rows is None:
         return None
     calls = 0
-    for i, token in enumerate(tokens[:-1]):
-        if tokens[i + 1].text != "(" or token.kind not in ("name", "pname", "iri"):
-            continue
-        if token.word in _STRUCTURE:
-            continue
-        if token.word == "REGEX" and not _constant_pattern(tokens, i + 1):
-            return None
-        calls += 1
-    sorts = any(t.word == "ORDER" for t in tokens)
+    sorts = False
+    for i, token in enumerate(tokens):
+        if token.word == "ORDER":
+            sorts = True
+        elif token.text == "(" and i:  # a call: a function's name or IRI, then "("
+            name = tokens[i - 1]
+            if name.kind not in _CALLABLE or name.word in _STRUCTURE:
+                continue
+            if name.word == "REGEX" and not _constant_pattern(tokens, i):
+                return None
+            calls += 1
     return Estimate(rows, calls, len(tokens), sorts)
 
 
+#: The kinds of token that name a function when "(" follows
+_CALLABLE = frozenset({"name", "pname", "iri"})
 #: Keywords followed by "(" that are not function calls
 _STRUCTURE = frozenset(
     {"FILTER", "BIND", "VALUES", "BY", "SELECT", "DISTINCT", "REDUCED", "HAVING"}

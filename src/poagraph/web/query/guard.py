@@ -36,40 +36,49 @@ _PREFIX = f"[{_BASE}](?:[{_CHARS}.]*[{_CHARS}])?"
 _LOCAL = f"(?:[{_CHARS_U}:0-9]|{_PLX})(?:(?:[{_CHARS}.:]|{_PLX})*(?:[{_CHARS}:]|{_PLX}))?"
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 _EXP = r"[eE][+-]?[0-9]+"
+_IRI_CHAR = r"[^<>\"{}|^`\\\x00-\x20]"
 
-#: One alternation, tried left to right at each position: order matters (an IRI before the
-#: `<` operator, long strings before short ones, a prefixed name before a keyword). White
-#: space and comments before a token are taken with it (possessively: never given back), and
-#: the end of the text is a token of its own, so every character is read once.
+#: The alternatives of one token, tried left to right at each position: order matters. The
+#: common tokens come first (one-character punctuation that no other token starts with,
+#: variables, keywords, prefixed names), and then: an IRI before the `<` operators, long
+#: strings before short ones, a keyword ("name": a word no prefixed name can go on from)
+#: before a prefixed name before any other word, a number before `.`, a variable before `?`,
+#: and last an unclosed string, any other character and the end of the text.
+_ALTERNATIVES = (
+    ("punct", r"[}()\[\],;*/+\-~=]|\{(?!\|)"),
+    ("var", f"[?$][{_CHARS_U}0-9][{_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*"),
+    ("name", f"[A-Za-z][A-Za-z0-9_]*(?![{_CHARS}.:])"),
+    # the common prefixed name (ASCII, no dot, no escape), where nothing else can go on: the
+    # token the full pattern below reads, without its backtracking
+    ("pname", f"[A-Za-z][A-Za-z0-9_]*:[A-Za-z0-9_]+(?![{_CHARS}.:%\\\\])"),
+    ("pname", f"(?:{_PREFIX})?:(?:{_LOCAL})?"),
+    # IRIs and strings as runs of plain characters between escapes ("unrolled": the same
+    # text as (?:plain|escape)*, tried once per run, not once per character)
+    ("iri", rf"<{_IRI_CHAR}*+(?:(?:{_UCHAR}){_IRI_CHAR}*+)*+>"),
+    ("string", r'"""[^"\\]*+(?:(?:\\.|"(?!""))[^"\\]*+)*+"""'),
+    ("string", r"'''[^'\\]*+(?:(?:\\.|'(?!''))[^'\\]*+)*+'''"),
+    ("string", r'"[^"\\\n\r]*+(?:\\.[^"\\\n\r]*+)*+"'),
+    ("string", r"'[^'\\\n\r]*+(?:\\.[^'\\\n\r]*+)*+'"),
+    ("number", rf"[0-9]+\.[0-9]*{_EXP}|\.?[0-9]+{_EXP}|[0-9]*\.[0-9]+|[0-9]+"),
+    ("bnode", f"_:[{_CHARS_U}0-9](?:[{_CHARS}.]*[{_CHARS}])?"),
+    ("langtag", r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*"),
+    ("name", r"[A-Za-z][A-Za-z0-9_]*"),  # a word a prefixed name did not take
+    ("punct", r"\^\^|\|\||&&|!=|<=|>=|<<|>>|\{\||\|\}|[{}()\[\],;.*/|^!=<>+\-?$@~]"),
+    ("unclosed", r"\"|'"),
+    ("other", r"."),
+    ("end", r"\Z"),
+)
+#: One alternation of them, each a group of its own (their patterns group nothing else, so
+#: a match's `lastindex` names the alternative). White space and comments before a token are
+#: taken with it (possessively: never given back), and the end of the text is a token of its
+#: own, so every character is read once.
 _TOKEN = re.compile(
-    r"(?:\s+|#[^\n\r]*)*+(?:"
-    + "|".join(
-        f"(?P<{name}>{pattern})"
-        for name, pattern in (
-            ("iri", rf"<(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>"),
-            ("string", r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"),
-            ("string1", r'"(?:[^"\\\n\r]|\\.)*"' r"|'(?:[^'\\\n\r]|\\.)*'"),
-            ("var", f"[?$][{_CHARS_U}0-9][{_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*"),
-            ("bnode", f"_:[{_CHARS_U}0-9](?:[{_CHARS}.]*[{_CHARS}])?"),
-            # a word no prefixed name can go on from: a keyword, without trying the
-            # prefixed name's pattern first (the same token that pattern would leave)
-            ("name", f"[A-Za-z][A-Za-z0-9_]*(?![{_CHARS}.:])"),
-            ("pname", f"(?:{_PREFIX})?:(?:{_LOCAL})?"),
-            ("langtag", r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*"),
-            ("number", rf"[0-9]+\.[0-9]*{_EXP}|\.?[0-9]+{_EXP}|[0-9]*\.[0-9]+|[0-9]+"),
-            ("word", r"[A-Za-z][A-Za-z0-9_]*"),
-            ("punct", r"\^\^|\|\||&&|!=|<=|>=|<<|>>|\{\||\|\}|[{}()\[\],;.*/|^!=<>+\-?$@~]"),
-            ("unclosed", r"\"|'"),
-            ("other", r"."),
-            ("end", r"\Z"),
-        )
-    )
-    + ")",
+    r"\s*+(?:#[^\n\r]*+\s*+)*+(?:" + "|".join(f"({pattern})" for _, pattern in _ALTERNATIVES) + ")",
     re.DOTALL,
 )
-#: the token kind of the pattern names that are spelled otherwise
-_KINDS = {"string1": "string"}
-_NAMES = frozenset({"name", "word"})
+assert _TOKEN.groups == len(_ALTERNATIVES)
+#: the token kind of each group number
+_KIND_OF = (None, *(kind for kind, _ in _ALTERNATIVES))
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 #: The first keyword of each update operation and what may follow it (SILENT skipped): a
@@ -118,23 +127,27 @@ def tokenize(text: str) -> list[Token]:
     Raises QueryError(400) for a string that is never closed."""
     tokens: list[Token] = []
     append, make = tokens.append, tuple.__new__  # Token(...) through its Python __new__ is slower
+    kind_of = _KIND_OF
     for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        if kind in _NAMES:
-            word = match.group(kind)
-            append(make(Token, ("name", word, match.start(kind), word.upper())))
+        group = match.lastindex
+        kind = kind_of[group]
+        if kind == "name":
+            word = match[group]
+            append(make(Token, ("name", word, match.start(group), word.upper())))
         elif kind == "end":
             break
         elif kind == "unclosed":
-            where = _line_col(text, match.start(kind))
+            where = _line_col(text, match.start(group))
             raise QueryError(400, f"SPARQL syntax error at {where}: a string is never closed")
         else:
-            append(make(Token, (_KINDS.get(kind, kind), match.group(kind), match.start(kind), "")))
+            append(make(Token, (kind, match[group], match.start(group), "")))
     return tokens
 
 
 def unescape_codepoints(text: str) -> str:
     """`text` with \\uXXXX and \\UXXXXXXXX replaced by their characters (SPARQL 19.2)."""
+    if "\\" not in text:
+        return text  # nothing to replace (most texts: not worth the pattern's look)
 
     def char(match: re.Match) -> str:
         try:
@@ -148,9 +161,10 @@ def unescape_codepoints(text: str) -> str:
 def readings(text: str) -> list[list[Token]]:
     """The token lists of `text` as written and, when it has codepoint escapes, unescaped."""
     lists = [tokenize(text)]
-    unescaped = unescape_codepoints(text)
-    if unescaped != text:
-        lists.append(tokenize(unescaped))
+    if "\\u" in text or "\\U" in text:  # else nothing to unescape
+        unescaped = unescape_codepoints(text)
+        if unescaped != text:
+            lists.append(tokenize(unescaped))
     return lists
 
 
@@ -188,7 +202,7 @@ def _prologue(tokens: Sequence[Token], base: str | None) -> tuple[int, str | Non
     prefixes: dict[str, str] = {}
     i = 0
     while i < len(tokens):
-        word = tokens[i].keyword()
+        word = tokens[i].word
         if word == "BASE" and i + 1 < len(tokens) and tokens[i + 1].kind == "iri":
             base = _resolve(_iri_value(tokens[i + 1].text), base)
             i += 2
@@ -204,14 +218,16 @@ def _prologue(tokens: Sequence[Token], base: str | None) -> tuple[int, str | Non
 
 def _is_update(tokens: Sequence[Token], start: int) -> bool:
     """True when the operation at `start` reads as SPARQL Update (its first two words)."""
-    follow = UPDATE_KEYWORDS.get(tokens[start].keyword()) if start < len(tokens) else None
+    follow = UPDATE_KEYWORDS.get(tokens[start].word) if start < len(tokens) else None
+    if follow is None:
+        return False
     nxt = start + 1
-    if nxt < len(tokens) and tokens[nxt].keyword() == "SILENT":
+    if nxt < len(tokens) and tokens[nxt].word == "SILENT":
         nxt += 1
-    if follow is None or nxt >= len(tokens):
+    if nxt >= len(tokens):
         return False
     token = tokens[nxt]
-    word = "<" if token.kind in ("iri", "pname") else token.keyword() or token.text
+    word = "<" if token.kind in ("iri", "pname") else token.word or token.text
     return word in follow
 
 
@@ -230,15 +246,20 @@ def _pname_value(text: str, prefixes: dict[str, str]) -> str | None:
     prefix, _, local = text.partition(":")
     if prefix not in prefixes:
         return None
-    return prefixes[prefix] + _LOCAL_ESCAPE.sub(r"\1", local)
+    if "\\" in local:
+        local = _LOCAL_ESCAPE.sub(r"\1", local)
+    return prefixes[prefix] + local
 
 
 def inspect(text: str, base_iri: str | None = None) -> Shape:
     """What `text` does, read from its tokens (every reading of its codepoint escapes)."""
-    shape = Shape()
     lists = readings(text)
-    if len(lists) == 1:
-        shape.tokens = lists[0]
+    if len(lists) == 1:  # the shape of its one reading, with its tokens
+        shape = Shape(tokens=lists[0])
+        _read(lists[0], base_iri, shape)
+        shape.service_count = len(shape.services)
+        return shape
+    shape = Shape()
     for tokens in lists:
         reading = Shape()
         _read(tokens, base_iri, reading)
@@ -258,7 +279,7 @@ def inspect(text: str, base_iri: str | None = None) -> Shape:
 
 def _read(tokens: Sequence[Token], base_iri: str | None, shape: Shape) -> None:
     start, base, prefixes = _prologue(tokens, base_iri)
-    first = tokens[start].keyword() if start < len(tokens) else ""
+    first = tokens[start].word if start < len(tokens) else ""
     shape.update = shape.update or _is_update(tokens, start)
     shape.form = shape.form or (first if first in QUERY_FORMS else None)
     stack: list[str] = []
@@ -267,8 +288,9 @@ def _read(tokens: Sequence[Token], base_iri: str | None, shape: Shape) -> None:
     depth, patterns = shape.depth, shape.patterns
     words = set()
     for i, token in enumerate(tokens):
-        kind, text = token.kind, token.text
+        kind = token.kind
         if kind == "punct":  # brackets and separators are punctuation tokens only
+            text = token.text
             if text in _OPEN:
                 stack.append(text)
                 depth = max(depth, len(stack))
@@ -285,8 +307,9 @@ def _read(tokens: Sequence[Token], base_iri: str | None, shape: Shape) -> None:
             elif text in _SEPARATORS and stack and stack[-1] in ("{", "["):
                 patterns += 1
         elif kind == "name":
-            words.add(token.word)
-            if token.word == "SERVICE":
+            word = token.word
+            words.add(word)
+            if word == "SERVICE":
                 shape.services.append(_service(tokens, i, base, prefixes, len(services) + 1))
                 pending = True
     shape.depth, shape.patterns = depth, patterns
@@ -300,7 +323,7 @@ _VOLATILE_WORDS = VOLATILE_FUNCTIONS | {"SERVICE"}
 
 def _service(tokens, i: int, base: str | None, prefixes: dict, depth: int) -> Service:
     j = i + 1
-    silent = j < len(tokens) and tokens[j].keyword() == "SILENT"
+    silent = j < len(tokens) and tokens[j].word == "SILENT"
     j += silent
     if j >= len(tokens):
         raise QueryError(400, "SPARQL syntax error: SERVICE without an endpoint")

@@ -48,21 +48,22 @@ class _Gate:
     a catch-up: it goes to a worker instead."""
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()  #: taken directly by queries: cheaper than the condition
+        self._cond = threading.Condition(self._lock)
         self._readers = 0
         self._writing = False
 
     def enter(self) -> bool:
-        with self._cond:
+        with self._lock:
             if self._writing:
                 return False
             self._readers += 1
             return True
 
     def leave(self) -> None:
-        with self._cond:
+        with self._lock:
             self._readers -= 1
-            if not self._readers:
+            if not self._readers and self._writing:  # a catch-up waits for the last one
                 self._cond.notify_all()
 
     @contextlib.contextmanager
@@ -191,16 +192,21 @@ class LocalRunner:
             if replica.version != version:  # caught up meanwhile with a newer write
                 return None
             started = time.monotonic()
-            with self._watched(timeout_s):
+            ident = self._watch_start(timeout_s)
+            try:
                 outcome = answer(replica.store, job)
+            finally:
+                with self._running_lock:
+                    del self._running[ident]  # watched no more
         finally:
             self._gate.leave()
         if time.monotonic() - started > timeout_s:
             raise QueryTimeout(f"the query ran longer than {timeout_s:g} s")
         return outcome
 
-    @contextlib.contextmanager
-    def _watched(self, limit_s: float):
+    def _watch_start(self, limit_s: float) -> int:
+        """Show the watchdog the query this thread starts (its CPU clock now, its limit);
+        the thread's ident, under which it is shown."""
         ident = threading.get_ident()
         try:
             clock = time.pthread_getcpuclockid(ident)
@@ -208,11 +214,7 @@ class LocalRunner:
             clock = time.CLOCK_MONOTONIC
         with self._running_lock:
             self._running[ident] = (clock, time.clock_gettime(clock), limit_s)
-        try:
-            yield
-        finally:
-            with self._running_lock:
-                del self._running[ident]
+        return ident
 
     def _watch(self) -> None:
         """End the process when a query here has used more CPU time than its limit."""

@@ -7,7 +7,6 @@ bytes out, so the web process never touches the store and a runaway query can be
 
 from __future__ import annotations
 
-import io
 import itertools
 from dataclasses import dataclass, field
 
@@ -91,11 +90,11 @@ def has_dataset_clause(query: str) -> bool:
 def execute(store: Store, job: Job) -> Outcome:
     """Evaluate `job` on `store` and serialize the result in the negotiated format."""
     kwargs: dict = {"base_iri": job.base_iri}
-    substitutions: dict = {
-        Variable(name): _iri(iri, f"value of ?{name}") for name, iri in job.bindings
-    }
-    substitutions.update({Variable(name): _literal(*rest) for name, *rest in job.literals})
-    if substitutions:
+    if job.bindings or job.literals:
+        substitutions: dict = {
+            Variable(name): _iri(iri, f"value of ?{name}") for name, iri in job.bindings
+        }
+        substitutions.update({Variable(name): _literal(*rest) for name, *rest in job.literals})
         kwargs["substitutions"] = substitutions
     if job.default_graphs or job.named_graphs:
         # the protocol's dataset replaces the query's FROM / FROM NAMED (SPARQL 1.1 Protocol
@@ -235,17 +234,22 @@ class _Overflow(Exception):
     """The serialized result outgrew the sink: it may hold more rows than the cap."""
 
 
-class _BoundedSink(io.RawIOBase):
-    """A binary writer that refuses to grow past `limit` bytes."""
+class _BoundedSink:
+    """A binary writer that refuses to grow past `limit` bytes (what pyoxigraph's serialize
+    calls of a writer: write and flush; a plain class costs less to make than an io one)."""
+
+    __slots__ = ("limit", "parts", "size")
 
     def __init__(self, limit: int):
-        super().__init__()
         self.limit = limit
         self.parts: list[bytes] = []
         self.size = 0
 
     def writable(self) -> bool:
         return True
+
+    def flush(self) -> None:
+        pass
 
     def write(self, data) -> int:
         self.size += len(data)
