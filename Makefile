@@ -16,9 +16,9 @@ $(STAMP): requirements.lock pyproject.toml
 # Debian packages the browser tests, the backend tests and benchmarks need (Chromium, its
 # driver, Virtuoso Open Source as a remote SPARQL store, wrk).
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v wrk >/dev/null || ! command -v virtuoso-t >/dev/null || ! /sbin/ldconfig -p 2>/dev/null | grep -q libmimalloc; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver wrk virtuoso-opensource libmimalloc2.0 >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver wrk virtuoso-opensource libmimalloc2.0 >/dev/null; fi; \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v wrk >/dev/null || ! command -v virtuoso-t >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver wrk virtuoso-opensource >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver wrk virtuoso-opensource >/dev/null; fi; \
 	fi
 
 build: $(STAMP)

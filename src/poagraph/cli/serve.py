@@ -4,7 +4,6 @@ instead, which is never built here (`poagraph build --backend URL` fills it)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -78,15 +77,6 @@ def _remote(settings, overrides: dict) -> str:
     "or granian's RSGI interface.",
 )
 @click.option(
-    "--allocator",
-    "allocator_choice",
-    default=lambda: os.environ.get("POAGRAPH_ALLOCATOR", "mimalloc"),
-    show_default="mimalloc, or $POAGRAPH_ALLOCATOR",
-    type=click.Choice(["mimalloc", "system"]),
-    help="The memory allocator: mimalloc when installed (faster queries; "
-    "apt install libmimalloc2.0), else the C library's.",
-)
-@click.option(
     "--executors",
     default=None,
     type=click.IntRange(min=1),
@@ -106,7 +96,6 @@ def serve_command(
     workers: int | None,
     threads: int,
     server: str,
-    allocator_choice: str,
     executors: int | None,
     in_memory: bool | None,
 ) -> None:
@@ -114,9 +103,6 @@ def serve_command(
 
     Settings not given as options come from $POAGRAPH_CONFIG (a TOML file), then POAGRAPH_*
     environment variables (POAGRAPH_QUERY_TIMEOUT_S, ...), then the defaults."""
-    from poagraph.web import allocator
-
-    allocator.restart_with(allocator_choice)  # returns once the allocator is the one asked for
     given = {
         "STORE": store_path,
         "BACKEND": backend,
