@@ -5,8 +5,9 @@ threads.
 
 Why: under granian a request crosses from its Rust I/O thread to the Python thread and back,
 and on the 2-core machine of the benchmark that costs more than the query: uncached lookups
-on the bundled report ran at 0.42x Oxigraph server's rate under granian's RSGI interface and
-0.54x here, the per-country aggregate at 0.79x and 0.91x (measured side by side, wrk -t2 -c8).
+on the bundled report ran at 0.48x Oxigraph server's rate under granian's RSGI interface and
+0.57x here, the per-country aggregate at 0.90x and 1.00x (the same app code, side by side,
+wrk -t2 -c8); a web process switched threads 25,588 times in 2 s under granian, 8,367 here.
 
 httptools (llhttp, Node.js's C parser, as in uvicorn) parses; this module frames and bounds:
 
