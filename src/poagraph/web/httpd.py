@@ -41,6 +41,8 @@ from urllib.parse import unquote_to_bytes
 
 import httptools
 
+from poagraph.web.rsgi import WSGI_CONSTANTS, add_header
+
 log = logging.getLogger(__name__)
 
 #: The longest request head (request line and headers) the server reads (431 past it)
@@ -269,36 +271,18 @@ class Connection(asyncio.Protocol):
             "REQUEST_METHOD": parser.get_method().decode("latin-1"),
             "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
             "QUERY_STRING": query.decode("latin-1"),
-            "SCRIPT_NAME": "",
             "SERVER_NAME": self.server_name,
             "SERVER_PORT": self.server_port,
             "SERVER_PROTOCOL": f"HTTP/{parser.get_http_version()}",
             "REMOTE_ADDR": self.remote,
-            "GATEWAY_INTERFACE": "CGI/1.1",
             "SERVER_SOFTWARE": "poagraph",
             "wsgi.url_scheme": "http",
             "wsgi.errors": sys.stderr,
-            "wsgi.input_terminated": True,
-            "wsgi.multiprocess": False,
-            "wsgi.multithread": True,
-            "wsgi.run_once": False,
-            "wsgi.version": (1, 0),
+            **WSGI_CONSTANTS,
         }
-        expects = False
-        for raw_name, raw_value in self.headers:
-            name = raw_name.decode("latin-1").lower()
-            value = raw_value.decode("latin-1")
-            if name == "content-type":
-                key = "CONTENT_TYPE"
-            elif name == "content-length":
-                key = "CONTENT_LENGTH"
-            else:
-                key = "HTTP_" + name.upper().replace("-", "_")
-                if name == "expect" and value.lower() == "100-continue":
-                    expects = True
-            if key in environ:  # repeated: joined as WSGI servers join them
-                value = environ[key] + (";" if key == "HTTP_COOKIE" else ",") + value
-            environ[key] = value
+        for name, value in self.headers:
+            add_header(environ, name.decode("latin-1").lower(), value.decode("latin-1"))
+        expects = environ.get("HTTP_EXPECT", "").lower() == "100-continue"
         return _Request(self, environ, parser.should_keep_alive(), expects)
 
     def _start(self, request: _Request) -> None:

@@ -225,29 +225,41 @@ def _wsgi_environ(scope: Any) -> dict:
         # RSGI gives the path percent-decoded as UTF-8; WSGI wants its bytes as latin-1
         "PATH_INFO": scope.path.encode("utf-8", "surrogateescape").decode("latin-1"),
         "QUERY_STRING": scope.query_string,
-        "SCRIPT_NAME": "",
         "SERVER_NAME": server_name,
         "SERVER_PORT": server_port,
         "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
         "REMOTE_ADDR": scope.client.rpartition(":")[0],
-        "GATEWAY_INTERFACE": "CGI/1.1",
         "SERVER_SOFTWARE": "Granian",
         "wsgi.url_scheme": scope.scheme,
         "wsgi.errors": sys.stderr,
-        "wsgi.input_terminated": True,
-        "wsgi.multiprocess": False,
-        "wsgi.multithread": True,
-        "wsgi.run_once": False,
-        "wsgi.version": (1, 0),
+        **WSGI_CONSTANTS,
     }
     for name, value in scope.headers.items():
-        if name == "content-type":
-            key = "CONTENT_TYPE"
-        elif name == "content-length":
-            key = "CONTENT_LENGTH"
-        else:
-            key = "HTTP_" + name.upper().replace("-", "_")
-        if key in environ:  # repeated: joined as granian's WSGI interface joins them
-            value = environ[key] + (";" if key == "HTTP_COOKIE" else ",") + value
-        environ[key] = value
+        add_header(environ, name, value)
     return environ
+
+
+#: The environ keys that are the same in every request (`_wsgi_environ`'s and httpd.py's)
+WSGI_CONSTANTS = {
+    "SCRIPT_NAME": "",
+    "GATEWAY_INTERFACE": "CGI/1.1",
+    "wsgi.input_terminated": True,
+    "wsgi.multiprocess": False,
+    "wsgi.multithread": True,
+    "wsgi.run_once": False,
+    "wsgi.version": (1, 0),
+}
+
+
+def add_header(environ: dict, name: str, value: str) -> None:
+    """One request header (its name lower-cased) into `environ` under its WSGI key; a
+    repeated one is joined to the first as granian's WSGI interface joins them."""
+    if name == "content-type":
+        key = "CONTENT_TYPE"
+    elif name == "content-length":
+        key = "CONTENT_LENGTH"
+    else:
+        key = "HTTP_" + name.upper().replace("-", "_")
+    if key in environ:
+        value = environ[key] + (";" if key == "HTTP_COOKIE" else ",") + value
+    environ[key] = value
