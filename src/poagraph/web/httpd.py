@@ -41,7 +41,7 @@ from urllib.parse import unquote_to_bytes
 
 import httptools
 
-from poagraph.web.rsgi import WSGI_CONSTANTS, add_header
+from poagraph.web.rsgi import INTERNAL_ERROR, WSGI_CONSTANTS, add_header
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +65,13 @@ _REASONS = {status.value: status.phrase for status in HTTPStatus}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
-def _plain(status: int, close: bool = True) -> bytes:
-    """A whole response with the status's phrase as its text body."""
+def _plain(status: int) -> bytes:
+    """A whole response with the status's phrase as its text body, closing the connection."""
     text = f"{_REASONS.get(status, 'Error')}\n".encode()
     return (
         f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\n"
         f"Content-Type: text/plain; charset=utf-8\r\nContent-Length: {len(text)}\r\n"
-        + ("Connection: close\r\n" if close else "")
-        + "\r\n"
+        "Connection: close\r\n\r\n"
     ).encode("ascii") + text
 
 
@@ -209,9 +208,6 @@ class Connection(asyncio.Protocol):
         if not self.closed and self.in_head and self.head_bytes > MAX_HEAD_BYTES:
             self._refuse(431)
 
-    def eof_received(self) -> bool | None:
-        return None  # the client is done sending: close once answered (the default)
-
     # -- parser callbacks -----------------------------------------------------------------
 
     def on_message_begin(self) -> None:
@@ -292,7 +288,7 @@ class Connection(asyncio.Protocol):
             response = self.app.now(request.environ)
         except Exception:  # `now` meets query errors itself: this is ours
             log.exception("the app failed on %s", request.environ.get("PATH_INFO"))
-            response = (500, [("Content-Type", "text/plain")], b"internal error\n")
+            response = INTERNAL_ERROR
         if response is not None:
             self.respond(request, *response)
             return
@@ -300,14 +296,11 @@ class Connection(asyncio.Protocol):
         task.add_done_callback(lambda done: self._handled(request, done))
 
     def _handled(self, request: _Request, task: asyncio.Task) -> None:
-        if task.cancelled():
-            exc: BaseException | None = asyncio.CancelledError()
-        else:
-            exc = task.exception()
+        exc = None if task.cancelled() else task.exception()  # cancelled: the process ends
         if exc is not None:
             log.error("the app failed on %s", request.environ.get("PATH_INFO"), exc_info=exc)
         if not request.answered:  # the app ended without an answer: ours to give
-            self.respond(request, 500, [("Content-Type", "text/plain")], b"internal error\n")
+            self.respond(request, *INTERNAL_ERROR)
 
     def respond(self, request: _Request, status: int, headers: list, body: bytes) -> None:
         """Write the response of `request` (the first in the queue)."""
@@ -316,8 +309,7 @@ class Connection(asyncio.Protocol):
         request.answered = True
         if self.closed:
             return
-        head = self.queue and self.queue[0] is request
-        keep = request.keep_alive and head
+        keep = request.keep_alive
         lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'OK')}"]
         length = False
         for name, value in headers:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import os
 import signal
@@ -131,9 +130,6 @@ def _web_process(make_app: Callable[[], Any], sock: socket.socket) -> None:
     loop = uvloop.new_event_loop()
     asyncio.set_event_loop(loop)
     app = make_app()
-    # what the app made at start lives as long as the process: out of the collector's
-    # scans, which otherwise walk it again and again while requests allocate
-    gc.freeze()
     stopping = loop.create_future()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, lambda: stopping.done() or stopping.set_result(None))
@@ -145,6 +141,4 @@ def _web_process(make_app: Callable[[], Any], sock: socket.socket) -> None:
     tasks = asyncio.all_tasks(loop)
     if tasks:  # requests under way: a little time to finish
         loop.run_until_complete(asyncio.wait(tasks, timeout=KILL_TIMEOUT_S - 1))
-    close = getattr(app, "close", None)
-    if close is not None:
-        close()
+    app.close()

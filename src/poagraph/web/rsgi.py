@@ -1,5 +1,6 @@
-"""The app as granian's RSGI interface runs it (`poagraph serve`): /sparql queries on the
-event loop, everything else in a pool of threads running the Flask app.
+"""The app on an event loop, as `poagraph serve` runs it (under its own server, httpd.py, or
+granian's RSGI interface): /sparql queries on the loop, everything else in a pool of threads
+running the Flask app.
 
 Under WSGI every request is handed to one of many Python threads, and several threads
 running Python at once pass the GIL between them many times per request: measured on the
@@ -33,11 +34,13 @@ _READ = "poagraph.rsgi.read"
 #: loop: every other request of the process waits meanwhile (the estimates run high: the
 #: bundled report's per-country aggregate is estimated at 13 ms and takes 0.15)
 INLINE_MAX_S = 0.02
+#: The response to a request the app failed on outside Flask (Flask answers its own errors)
+INTERNAL_ERROR = (500, [("Content-Type", "text/plain")], b"internal error\n")
 
 
 class RSGIApp:
-    """An RSGI application around a Flask app made by create_app (its wsgi_app is the
-    LeanSparql middleware)."""
+    """The Flask app made by create_app (its wsgi_app is the LeanSparql middleware) as an
+    RSGI application, and as httpd.py calls it (`now`, `handle`)."""
 
     def __init__(self, app: Any, threads: int = 32):
         lean = app.wsgi_app
@@ -153,7 +156,7 @@ class RSGIApp:
             status, headers, body = await self._in_pool(self._call_flask, environ)
         except Exception:  # Flask answers its own errors: this is ours
             log.exception("the app failed on %s", environ.get("PATH_INFO"))
-            status, headers, body = 500, [("Content-Type", "text/plain")], b"internal error\n"
+            status, headers, body = INTERNAL_ERROR
         proto.response_bytes(status, headers, body)
 
     def _call_flask(self, environ: dict) -> tuple[int, list, bytes]:

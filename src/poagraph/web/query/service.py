@@ -139,8 +139,8 @@ class QueryService:
         live: str | None = None,
         tokens: list[Token] | None = None,
     ) -> Outcome:
-        """The answer to `job`, from the cache or a worker, within the given or configured
-        time limit (never above the configured one).
+        """The answer to `job`, from the cache, this process or a worker, within the given
+        or configured time limit (never above the configured one).
 
         Raises QueryError (the status the worker gave: 400, 403, 406, 500...), QueryTimeout
         or WorkerUnavailable. Only successful answers are cached, and only when `cache`;
@@ -150,29 +150,14 @@ class QueryService:
         if key is None:
             live = self.live_version()
             key = self.key(job, live)
-        outcome = self.nearby(job, timeout_s, cache, key, live, tokens)
-        if outcome is None:
-            outcome = self.in_worker(job, timeout_s, cache, key)
-        return outcome
-
-    def nearby(
-        self,
-        job: Job,
-        timeout_s: float | None,
-        cache: bool,
-        key: str,
-        live: str | None,
-        tokens: list[Token] | None = None,
-        planned: float | None = None,
-    ) -> Outcome | None:
-        """The answer from the cache, or run in this process when the query is cheap
-        (local.py); None when a worker must run it (`in_worker`). Raises as `run`;
-        `planned`: self.local_plan(job, timeout_s, tokens) when the caller read it already."""
         if cache:
             hit = self.cache.get(key)
             if hit is not None:
                 return hit
-        return self.here(job, timeout_s, cache, key, live, tokens, planned)
+        outcome = self.here(job, timeout_s, cache, key, live, tokens)
+        if outcome is None:
+            outcome = self.in_worker(job, timeout_s, cache, key)
+        return outcome
 
     def here(
         self,
@@ -185,7 +170,7 @@ class QueryService:
         planned: float | None = None,
     ) -> Outcome | None:
         """The query run in this process when it is cheap (local.py), without a look at
-        the cache (`nearby` looks first); None when a worker must run it."""
+        the cache (the caller looks there first); None when a worker must run it."""
         if self.local is None or live is None:
             return None
         job, limit = self._sized(job), self._limit(timeout_s)
@@ -206,7 +191,7 @@ class QueryService:
         return self.local.plan(job, self._limit(timeout_s), tokens)
 
     def in_worker(self, job: Job, timeout_s: float | None, cache: bool, key: str) -> Outcome:
-        """The answer of a worker process (the cache was looked up by `nearby`)."""
+        """The answer of a worker process (the caller looked up the cache first)."""
         outcome = self.executor.run(self._sized(job), self._limit(timeout_s))
         return self._keep(outcome, key, cache)
 
