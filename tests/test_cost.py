@@ -17,8 +17,16 @@ from collections import Counter
 import pytest
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, QueryResultsFormat, Store
 
-from poagraph.web.query.cost import RDF_TYPE, Estimate, Stats, bound, estimate, work
+from poagraph.web.query.cost import (
+    MADE_CHARS,
+    RDF_TYPE,
+    Estimate,
+    bound,
+    estimate,
+    work,
+)
 from poagraph.web.query.guard import tokenize
+from poagraph.web.query.stats import Stats
 
 EX = "http://ex.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -507,6 +515,91 @@ def test_stats_know_the_longest_term(hand_store: Store) -> None:
     assert Stats.of(store).max_term == 5000
 
 
+def test_stats_know_each_predicates_longest_object_and_the_longest_other_term() -> None:
+    store = Store()
+    long_subject = n("s" + "x" * 90)
+    typed = Literal("7", datatype=NamedNode(EX + "datatype/" + "d" * 150))
+    tagged = Literal("hi", language="en-" + "-".join(["abcdefgh"] * 30))
+    store.extend(
+        [
+            Quad(S1, P1, Literal("y" * 3000), D),
+            Quad(long_subject, P2, O1, G1),
+            Quad(S2, P3, typed, D),
+            Quad(S2, P4, tagged, n("graph/" + "g" * 200)),
+            Quad(BlankNode(), P4, BlankNode(), D),
+        ]
+    )
+    stats = Stats.of(store)
+    assert stats.objects == {
+        P1.value: 3000,
+        P2.value: len(O1.value),
+        P3.value: 1,
+        P4.value: 2,
+    }
+    assert stats.max_term == 3000  # the longest subject or object, as before
+    # subjects, predicates, graph names, datatype IRIs and language tags: DATATYPE() and
+    # LANG() give the last two, GRAPH ?g the graph names
+    graph_name = len(EX) + len("graph/") + 200
+    assert stats.max_node == max(
+        len(long_subject.value), len(typed.datatype.value), len(tagged.language), graph_name
+    )
+    assert stats.reach(P2.value) == stats.max_node
+    assert stats.reach(P1.value) == 3000
+    assert stats.reach(None) == stats.reach(EX + "unknown") == 3000
+    only_tag = Store()
+    only_tag.add(Quad(S1, P1, tagged, D))
+    assert Stats.of(only_tag).max_node == len(tagged.language)
+    only_type = Store()
+    only_type.add(Quad(S1, P1, typed, D))
+    assert Stats.of(only_type).max_node == len(typed.datatype.value)
+    only_graph = Store()
+    only_graph.add(Quad(S1, P1, O1, n("graph/" + "g" * 200)))
+    assert Stats.of(only_graph).max_node == graph_name
+
+
+def _longest(query: str, stats: Stats) -> int:
+    est = estimate(tokenize(PFX + query), stats)
+    assert est is not None
+    assert est.longest is not None
+    return est.longest
+
+
+def test_the_longest_term_of_an_estimate_is_what_its_patterns_and_constants_can_hold() -> None:
+    """A sort over short terms is not charged for a long literal the query never reads; a
+    pattern that can bind the long literal, a long constant or a made term is."""
+    stats = Stats(
+        quads=10,
+        predicates={P1.value: 5, P2.value: 5},
+        max_out=5,
+        max_in=5,
+        max_term=100_000,
+        objects={P1.value: 100_000, P2.value: 40},
+        max_node=60,
+    )
+    assert _longest("SELECT ?o WHERE { ?s ex:p2 ?o } ORDER BY ?o", stats) == MADE_CHARS
+    assert _longest("SELECT ?o WHERE { ?s ex:p1 ?o } ORDER BY ?o", stats) == 100_000
+    assert _longest("SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o", stats) == 100_000
+    assert _longest("SELECT ?o WHERE { ?s ex:unknown ?o }", stats) == 100_000
+    optional = "SELECT * WHERE { ?s ex:p2 ?o OPTIONAL { ?s ex:p1 ?t } }"
+    assert _longest(optional, stats) == 100_000
+    union = "SELECT * WHERE { { ?s ex:p2 ?o } UNION { ?s ex:p1 ?o } }"
+    assert _longest(union, stats) == 100_000
+    long_string = "z" * 500
+    text = f'SELECT ?o WHERE {{ ?s ex:p2 ?o FILTER(CONTAINS(?o, "{long_string}")) }}'
+    assert _longest(text, stats) == len(long_string) + 2
+    values = f'SELECT * WHERE {{ VALUES ?v {{ "{long_string}" }} ?s ex:p2 ?o }}'
+    assert _longest(values, stats) == len(long_string) + 2
+    long_prefix = "http://ex.org/" + "q" * 300 + "#"
+    pname = f"PREFIX q: <{long_prefix}> SELECT * WHERE {{ ?s ex:p2 q:name }}"
+    assert _longest(pname, stats) >= len(long_prefix + "name")
+    wide = Stats(10, {P2.value: 5}, 5, 5, 100_000, {P2.value: 40}, max_node=5000)
+    assert _longest("SELECT ?s WHERE { ?s ex:p2 ?o } ORDER BY ?s", wide) == 5000
+    # a sort over short terms is estimated far below the same sort over the long ones
+    short = estimate(tokenize(PFX + "SELECT ?o WHERE { ?s ex:p2 ?o } ORDER BY ?o"), stats)
+    long = estimate(tokenize(PFX + "SELECT ?o WHERE { ?s ex:p1 ?o } ORDER BY ?o"), stats)
+    assert short.seconds(stats) * 10 < long.seconds(stats)
+
+
 def test_the_estimate_counts_function_calls_and_tokens(stats: Stats) -> None:
     query = PFX + (
         'SELECT (COUNT(?o) AS ?n) WHERE { ?s ex:p2 ?o FILTER(CONTAINS(LCASE(STR(?o)), "i")) '
@@ -564,6 +657,18 @@ QUERIES_TIMED = [
     "PREFIX poa: <https://w3id.org/poagraph/ontology#> SELECT ?p WHERE { ?p poa:text ?t "
     "FILTER(SHA256(UCASE(?t)) != STR(?p)) }",
     "SELECT ?s WHERE { ?s ?p ?o FILTER(?o IN (" + ", ".join(f'"v{i}"' for i in range(300)) + ")) }",
+    # terms the patterns bind are short here, but functions make longer ones to sort on
+    "PREFIX poa: <https://w3id.org/poagraph/ontology#> SELECT ?x ?h WHERE { ?x poa:country ?c "
+    "BIND(SHA512(UCASE(STR(?c))) AS ?h) } ORDER BY ?h DESC(LCASE(STR(?x)))",
+    "PREFIX poa: <https://w3id.org/poagraph/ontology#> SELECT ?x WHERE { ?x poa:country ?c "
+    'FILTER(REGEX(STR(?c), "^https?://[^/]+/.*(AFG|B[A-Z]{2}|[CX]..)$", "i") && '
+    'LANGMATCHES(LANG(STR(?x)), "*") = false && STRLEN(STRAFTER(STR(?c), "/")) > 3) }',
+    "PREFIX poa: <https://w3id.org/poagraph/ontology#> "
+    "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> SELECT ?x ?n WHERE { ?x poa:country ?c "
+    "BIND(xsd:decimal(STRLEN(STR(?x))) * 1.5e0 + ABS(-2) AS ?n) FILTER(DATATYPE(?n) != xsd:date "
+    "&& MD5(STR(?c)) != SHA1(STR(?x))) } ORDER BY DESC(?n) ?x",
+    "PREFIX poa: <https://w3id.org/poagraph/ontology#> SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH "
+    "?g { ?x a poa:Outcome ; poa:country ?c } } GROUP BY ?g ORDER BY DESC(?n) STR(?g)",
 ]
 
 

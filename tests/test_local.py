@@ -345,6 +345,28 @@ def _store_with(path: Path, longest: int) -> Path:
     return path
 
 
+def test_a_long_literal_elsewhere_leaves_sorts_over_short_terms_here(tmp_path: Path) -> None:
+    """What a query's patterns can bind is what it is charged for: a megabyte literal on one
+    predicate sends sorts that may read it to a worker, not sorts over another predicate."""
+    path = _store_with(tmp_path / "mixed", 100)
+    store = Store(str(path))
+    other = NamedNode("http://ex.org/other")
+    store.extend(
+        Quad(NamedNode(f"http://ex.org/t{i}"), other, Literal(f"w{i}"), DefaultGraph())
+        for i in range(2000)
+    )
+    store.add(Quad(NamedNode("http://ex.org/big"), other, Literal("x" * 5_000_000), DefaultGraph()))
+    store.flush()
+    del store
+    runner = ready(LocalRunner(str(path), in_memory=True))
+    short = json_job("SELECT ?o WHERE { ?s <http://ex.org/p> ?o } ORDER BY ?o")
+    assert runner.plan(short, 2.0) is not None
+    assert runner.plan(json_job("SELECT ?o WHERE { ?s ?q ?o } ORDER BY ?o"), 2.0) is None
+    big = json_job("SELECT ?o WHERE { ?s <http://ex.org/other> ?o } ORDER BY ?o")
+    assert runner.plan(big, 2.0) is None
+    assert runner.plan(big, 10**6) is not None  # bounded all the same: only too slow for 2 s
+
+
 def test_a_very_long_literal_sends_sorts_over_it_to_a_worker(tmp_path: Path) -> None:
     """A contribution may hold a literal of megabytes: sorting or writing out rows that may
     hold it is estimated by its length, so such a query goes to a worker (which a timeout

@@ -303,10 +303,11 @@ def test_a_query_run_in_the_pool_answers_as_in_a_worker(base, built_store_path, 
     from pyoxigraph import Store
 
     from poagraph.web.query import cost, guard
+    from poagraph.web.query.stats import Stats
 
     store = Store.read_only(str(built_store_path))
     try:
-        stats = cost.Stats.of(store)
+        stats = Stats.of(store)
         estimate = cost.estimate(guard.inspect(EVERYTHING).tokens, stats)
     finally:
         del store

@@ -8,7 +8,10 @@ MINUS add one (an unmatched row goes on), a UNION is the sum of its branches, VA
 rows. A pattern's quads come from `Stats`: with a constant predicate, that predicate's
 count; with a constant subject (object), at most the most quads any one subject (object)
 has. FILTER, BIND and the solution modifiers work on those rows (aggregates and sorting
-over at most that many).
+over at most that many). The terms they read are at most as long as the longest term the
+patterns can bind (with a constant predicate: that predicate's longest object, or the
+longest subject, graph name, datatype or language tag), a constant of the query, or a term
+a function makes: a sort over country IRIs is not charged for the report's longest passage.
 
 Anything this reader does not follow has no bound, and the query goes to a worker: property
 paths, subqueries, EXISTS, SERVICE, DESCRIBE, blank-node property lists, collections,
@@ -20,11 +23,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from poagraph import iris
 from poagraph.web.query.guard import Token, _iri_value, _pname_value, _prologue, _resolve
+from poagraph.web.query.stats import Stats
 
 RDF_TYPE = iris.RDF + "type"
 
@@ -40,47 +44,6 @@ _UNBOUNDED = frozenset(
 _PATH_PUNCT = frozenset({"/", "|", "^", "*", "+", "?", "!", "(", "["})
 _UNREAD = frozenset({"<<", ">>", "{|"})  #: RDF-star and annotations
 _TERM_KINDS = frozenset({"iri", "pname", "var", "bnode", "string", "number"})
-
-
-@dataclass(frozen=True)
-class Stats:
-    """What the bound reads of a store: its quads, each predicate's quads, and the most
-    quads one subject or one object has (over every graph)."""
-
-    quads: int
-    predicates: dict[str, int] = field(default_factory=dict)
-    max_out: int = 0
-    max_in: int = 0
-    #: the longest IRI or literal (characters): what one function call may have to read
-    max_term: int = 0
-
-    @classmethod
-    def of(cls, store) -> Stats:
-        """The counts of a pyoxigraph store (a few scans, in Rust)."""
-        every = "{ { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
-        predicates = {
-            str(row[0].value): int(row[1].value)
-            for row in store.query(f"SELECT ?p (COUNT(*) AS ?n) WHERE {every} GROUP BY ?p")
-        }
-
-        def most(var: str) -> int:
-            query = (
-                f"SELECT (MAX(?n) AS ?m) WHERE {{ SELECT (COUNT(*) AS ?n) WHERE {every} "
-                f"GROUP BY {var} }}"
-            )
-            for row in store.query(query):
-                return int(row[0].value) if row[0] is not None else 0
-            return 0
-
-        longest = (
-            "SELECT (MAX(STRLEN(STR(?t))) AS ?m) WHERE { { { ?t ?p ?o } UNION { ?s ?p ?t } "
-            "UNION { GRAPH ?g { ?t ?p ?o } } UNION { GRAPH ?g { ?s ?p ?t } } } "
-            "FILTER(!isBlank(?t)) }"
-        )
-        max_term = 0
-        for row in store.query(longest):
-            max_term = int(row[0].value) if row[0] is not None else 0
-        return cls(len(store), predicates, most("?s"), most("?o"), max_term)
 
 
 class _Unbounded(Exception):
@@ -100,10 +63,18 @@ _RDF_TYPE = _Term(True, RDF_TYPE)  #: `a`
 def bound(tokens: Sequence[Token], stats: Stats, base_iri: str | None = None) -> int | None:
     """The most pattern matches the engine can visit for the query of `tokens`; None when
     the reader cannot tell."""
+    reader = _read(tokens, stats, base_iri)
+    return None if reader is None else reader.rows
+
+
+def _read(tokens: Sequence[Token], stats: Stats, base_iri: str | None) -> _Reader | None:
+    """The reader, once it read the whole query; None when it cannot bound it."""
     try:
-        return _Reader(tokens, stats, base_iri).query()
+        reader = _Reader(tokens, stats, base_iri)
+        reader.rows = reader.query()
     except (_Unbounded, IndexError):  # IndexError: the text ends inside a construct
         return None
+    return reader
 
 
 class _Reader:
@@ -111,6 +82,9 @@ class _Reader:
         self.tokens = tokens
         self.stats = stats
         self.i, self.base, self.prefixes = _prologue(tokens, base_iri)
+        self.rows = 0
+        #: the longest term the query's patterns can bind (Stats.reach of each)
+        self.longest = 0
         for token in tokens[self.i + 1 :]:
             if token.word in _UNBOUNDED or token.text in _UNREAD:
                 raise _Unbounded
@@ -345,6 +319,7 @@ class _Reader:
     def card(self, s: _Term, p: _Term, o: _Term) -> int:
         """The most quads a pattern matches."""
         stats = self.stats
+        self.longest = max(self.longest, stats.reach(p.iri if p.constant else None))
         if p.constant:
             if p.iri is None or p.iri not in stats.predicates:
                 # a literal as predicate (a syntax error) or a predicate the counts do not
@@ -388,26 +363,36 @@ class Estimate:
     tokens: int
     #: ORDER BY: each row's terms are compared as strings some log2(rows) times
     sorts: bool = False
+    #: the longest term a row may hold (characters): what the patterns bind (Stats.reach),
+    #: the query's own constants, or what a function makes; None: the store's longest
+    longest: int | None = None
 
     def seconds(self, stats: Stats) -> float:
         """An upper estimate of the query's CPU time: besides its calls, each row reads a
         term once (to write it out), and log2(rows) times more when the query sorts."""
         compares = math.log2(self.rows + 1) if self.sorts else 0
         per_term = (self.calls + 1) * CHAR_S + compares * COMPARE_S
-        per_row = self.tokens * TOKEN_S + per_term * stats.max_term
+        longest = stats.max_term if self.longest is None else self.longest
+        per_row = self.tokens * TOKEN_S + per_term * longest
         return work(self.rows) * ROW_S + self.rows * per_row
 
 
 def estimate(tokens: Sequence[Token], stats: Stats, base_iri: str | None = None) -> Estimate | None:
     """The query's bound with its per-row work; None when the reader cannot bound it, or
     when a REGEX pattern is not a constant string (compiled again on every row)."""
-    rows = bound(tokens, stats, base_iri)
-    if rows is None:
+    reader = _read(tokens, stats, base_iri)
+    if reader is None:
         return None
     calls = 0
     sorts = False
+    constant = pname = 0  #: the longest IRI, string or number; the longest prefixed name
     for i, token in enumerate(tokens):
-        if token.word == "ORDER":
+        kind = token.kind
+        if kind in _CONSTANT:
+            constant = max(constant, len(token.text))
+        elif kind == "pname":
+            pname = max(pname, len(token.text))
+        elif token.word == "ORDER":
             sorts = True
         elif token.text == "(" and i:  # a call: a function's name or IRI, then "("
             name = tokens[i - 1]
@@ -416,7 +401,18 @@ def estimate(tokens: Sequence[Token], stats: Stats, base_iri: str | None = None)
             if name.word == "REGEX" and not _constant_pattern(tokens, i):
                 return None
             calls += 1
-    return Estimate(rows, calls, len(tokens), sorts)
+    if pname:  # at most its prefix's IRI and its own text
+        constant = max(constant, pname + max(map(len, reader.prefixes.values()), default=0))
+    longest = max(reader.longest, constant, MADE_CHARS)
+    return Estimate(reader.rows, calls, len(tokens), sorts, longest)
+
+
+#: The kinds of token that are a constant term as written (a prefixed name is not: its
+#: prefix's IRI comes first)
+_CONSTANT = frozenset({"iri", "string", "number"})
+#: The longest term a function makes out of short input (SHA512's 128 hex digits; a UUID,
+#: NOW(), a number or date as a string are shorter)
+MADE_CHARS = 128
 
 
 #: The kinds of token that name a function when "(" follows

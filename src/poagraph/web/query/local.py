@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from poagraph.errors import QueryError, QueryTimeout
 from poagraph.web.query import cost, guard
 from poagraph.web.query.results import Job, Outcome, answer
+from poagraph.web.query.stats import Stats
 from poagraph.web.query.worker import SYNC_INTERVAL_S, Replica
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ class LocalRunner:
         #: divided by this: the watchdog behind it then fires only for an estimate this wrong
         self.headroom = float(headroom)
         self._replica: Replica | None = None
-        self._stats: cost.Stats | None = None
+        self._stats: Stats | None = None
         self._gate = _Gate()
         self._started = False
         self._start_lock = threading.Lock()
@@ -123,7 +124,7 @@ class LocalRunner:
     def _follow(self) -> None:
         try:
             replica = Replica(self.store_path, self.in_memory)
-            stats = cost.Stats.of(replica.store)
+            stats = Stats.of(replica.store)
         except Exception as exc:  # the workers report the store's problems to clients
             log.warning("no local copy of the store (queries go to the workers): %s", exc)
             return
@@ -135,7 +136,7 @@ class LocalRunner:
                     with self._gate.alone():
                         self._stats = None
                         replica.sync()
-                        self._stats = cost.Stats.of(replica.store)
+                        self._stats = Stats.of(replica.store)
             except Exception as exc:  # keep trying; queries go to the workers meanwhile
                 log.warning("the local copy of the store failed to catch up: %s", exc)
                 time.sleep(RETRY_S)
