@@ -22,6 +22,7 @@ as the engine would. The reader never recurses deeper than the guard's nesting l
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -385,14 +386,8 @@ def estimate(tokens: Sequence[Token], stats: Stats, base_iri: str | None = None)
         return None
     calls = 0
     sorts = False
-    constant = pname = 0  #: the longest IRI, string or number; the longest prefixed name
     for i, token in enumerate(tokens):
-        kind = token.kind
-        if kind in _CONSTANT:
-            constant = max(constant, len(token.text))
-        elif kind == "pname":
-            pname = max(pname, len(token.text))
-        elif token.word == "ORDER":
+        if token.word == "ORDER":
             sorts = True
         elif token.text == "(" and i:  # a call: a function's name or IRI, then "("
             name = tokens[i - 1]
@@ -401,19 +396,19 @@ def estimate(tokens: Sequence[Token], stats: Stats, base_iri: str | None = None)
             if name.word == "REGEX" and not _constant_pattern(tokens, i):
                 return None
             calls += 1
-    if pname:  # at most its prefix's IRI and its own text
-        constant = max(constant, pname + max(map(len, reader.prefixes.values()), default=0))
+    # a constant of the query is at most its token (a string, IRI or number as written), and
+    # a prefixed name at most its token after the longest prefix's IRI
+    constant = max(map(len, map(_TEXT, tokens)), default=0)
+    if reader.prefixes:
+        constant += max(map(len, reader.prefixes.values()))
     longest = max(reader.longest, constant, MADE_CHARS)
     return Estimate(reader.rows, calls, len(tokens), sorts, longest)
 
 
-#: The kinds of token that are a constant term as written (a prefixed name is not: its
-#: prefix's IRI comes first)
-_CONSTANT = frozenset({"iri", "string", "number"})
+_TEXT = operator.itemgetter(1)
 #: The longest term a function makes out of short input (SHA512's 128 hex digits; a UUID,
 #: NOW(), a number or date as a string are shorter)
 MADE_CHARS = 128
-
 
 #: The kinds of token that name a function when "(" follows
 _CALLABLE = frozenset({"name", "pname", "iri"})
