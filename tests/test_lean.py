@@ -839,3 +839,34 @@ def test_a_raw_byte_that_is_not_utf8_is_a_400_naming_the_query_string(
     for answer in (through_lean, through_flask):
         assert answer.code == 400, answer.body[:300]
         assert "not valid UTF-8" in json.loads(answer.body)["error"]
+
+
+# --- percent-decoding ---------------------------------------------------------------------
+
+
+def test_percent_decoding_equals_urllibs_on_random_texts() -> None:
+    """lean.percent_decoded (escapes decoded in C) gives urllib's bytes for any text: valid
+    and malformed escapes, backslashes (which escape_decode would read), `\\x` as written,
+    bytes over 127, line ends."""
+    from urllib.parse import unquote_to_bytes
+
+    alphabet = [b"%", b"%", b"%", b"\\", b"x", b"X", b"0", b"7", b"a", b"F", b"f", b"g", b"z"]
+    alphabet += [b"\n", b"\r", b"'", b'"', b" ", b"\x00", b"\xff", b"\xc3\xa9", b"+", b"#"]
+    rng = random.Random(1305)
+    for _ in range(20_000):
+        raw = b"".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 24)))
+        assert lean.percent_decoded(raw) == unquote_to_bytes(raw), raw
+    for raw in (
+        b"%41%62c",
+        b"%4",
+        b"%",
+        b"%%41",
+        b"%g1",
+        b"\\x41%41",
+        b"\\%41",
+        b"%5Cx41",  # an escaped backslash, then x41: stays the four characters \x41
+        b"%5C%5C",
+        b"%E2%82%AC %e2%82%ac",
+        quote("SELECT * WHERE { ?s ?p 'é\\u00e9' } # \\", safe="").encode(),
+    ):
+        assert lean.percent_decoded(raw) == unquote_to_bytes(raw), raw
