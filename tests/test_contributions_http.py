@@ -8,10 +8,12 @@ of valid and invalid, SIGKILL in flight, restarts. The upload page runs on the t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import signal
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -315,6 +317,61 @@ def test_accepted_live_idempotent_shown_and_deleted(base, token):
     assert requests.get(base + location).status_code == 404
     assert requests.delete(base + location, headers=bearer(token["epo"])).status_code == 404
     within(LIVE_S, lambda n: not sees(base, graph, f"gone {n}"))
+
+
+def _has_unit(base: str, unit: str, salt: str) -> bool:
+    query = f'# {salt}\nASK {{ GRAPH ?g {{ ?o <{iris.POA}unit> ?u FILTER(STR(?u) = "{unit}") }} }}'
+    r = requests.get(
+        f"{base}/sparql", params={"query": query}, headers={"Accept": "application/json"}
+    )
+    assert r.status_code == 200, r.text
+    return r.json()["boolean"]
+
+
+def _a_cut_body_is_never_accepted(base: str, token: dict[str, str], batch: int) -> None:
+    """A client that claims a longer body than it sends, then leaves, has nothing stored,
+    though the bytes that came are a whole, valid contribution: the server's read fails
+    instead of taking them for the body."""
+    data = body(batch)
+    unit = f"nurses trained (batch {batch})"
+    host, port = base.removeprefix("http://").split(":")
+    for how in ("close", "shutdown"):
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            head = (
+                f"POST /contributions HTTP/1.1\r\nHost: {host}\r\n"
+                f"Content-Type: text/turtle\r\nAuthorization: Bearer {token['epo']}\r\n"
+                f"Content-Length: {len(data) + 1000}\r\n\r\n"
+            )
+            sock.sendall(head.encode() + data)
+            time.sleep(0.3)
+            if how == "shutdown":
+                sock.shutdown(socket.SHUT_WR)  # end of data, the socket still open
+                sock.settimeout(5)
+                with contextlib.suppress(ConnectionResetError):
+                    sock.recv(65536)  # whatever comes (nothing, or an answer into the void)
+    time.sleep(LIVE_S)
+    assert not _has_unit(base, unit, f"cut {batch}")
+    # the same bytes sent whole are accepted: the test could fail
+    r = requests.post(f"{base}/contributions", data=data, headers={**TTL, **bearer(token["epo"])})
+    assert r.status_code == 201, r.text
+    within(LIVE_S, lambda n: _has_unit(base, unit, f"whole {batch} {n}"))
+    gone = requests.delete(base + r.headers["Location"], headers=bearer(token["epo"]))
+    assert gone.status_code == 204
+
+
+def test_a_body_cut_short_by_the_client_leaving_is_never_accepted(base, token):
+    _a_cut_body_is_never_accepted(base, token, 20_001)
+
+
+def test_a_body_cut_short_is_never_accepted_under_granian_too(
+    built_store_path: Path, tmp_path: Path, secrets
+):
+    """granian ends the body of a client that left as if it were whole: the app checks it
+    against its Content-Length (a chunked body cut short cannot be told there)."""
+    store = _copy(built_store_path, tmp_path / "store")
+    env = {"POAGRAPH_TOKENS": str(secrets[0])}
+    with server_process(store, env=env, args=("--server", "granian")) as server:
+        _a_cut_body_is_never_accepted(server.base, secrets[1], 20_002)
 
 
 def test_an_admin_token_deletes_any_contribution(base, token):

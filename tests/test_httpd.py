@@ -52,8 +52,16 @@ class EchoApp:
             raise RuntimeError("the app failed")
         if path == "/silent":
             return  # ends without an answer
-        body = b"".join([chunk async for chunk in proto])
+        try:
+            body = b"".join([chunk async for chunk in proto])
+        except Exception as exc:  # the client left or stalled: seen by the tests
+            CUT[environ["QUERY_STRING"]] = type(exc)
+            raise
         proto.response_bytes(200, [("Content-Type", "application/json")], _said(environ, body))
+
+
+#: query string -> the exception EchoApp's body read raised
+CUT: dict[str, type] = {}
 
 
 def _said(environ: dict, body: bytes) -> bytes:
@@ -243,6 +251,57 @@ def test_a_body_the_app_did_not_read_is_dropped_and_the_connection_goes_on(base)
         sock.sendall(b"GET /now?next HTTP/1.1\r\nHost: x\r\n\r\n")
         status, _, body = _read_response(sock, buffer)
         assert status == 200 and json.loads(body)["QUERY_STRING"] == "next"
+
+
+def _seen(key: str, within_s: float = 5) -> type | None:
+    deadline = time.monotonic() + within_s
+    while key not in CUT and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return CUT.get(key)
+
+
+def test_a_client_leaving_mid_body_fails_the_apps_read_never_a_cut_body(base):
+    """The app must not take the bytes that came for the whole body: its read raises."""
+    for how in ("close", "shutdown"):
+        with _connect(base) as sock:
+            sock.sendall(f"POST /task?{how} HTTP/1.1\r\nHost: x\r\n".encode())
+            sock.sendall(b"Content-Length: 1000\r\n\r\n" + b"x" * 100)
+            time.sleep(0.2)  # the app is reading it
+            if how == "shutdown":
+                sock.shutdown(socket.SHUT_WR)  # end of data, the socket still open
+                assert _closed(sock)
+        assert _seen(how) is ConnectionResetError
+    chunked = b"POST /task?chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    with _connect(base) as sock:
+        sock.sendall(chunked + b"64\r\n" + b"y" * 100 + b"\r\n")  # no last chunk
+    assert _seen("chunked") is ConnectionResetError
+    # a whole body still reaches the app, on a connection closed right after it
+    with _connect(base) as sock:
+        sock.sendall(b"POST /task?whole HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
+        assert json.loads(_read_response(sock, bytearray())[2])["body_length"] == 3
+    assert "whole" not in CUT
+
+
+def test_a_body_not_sent_in_time_gets_408_and_the_apps_read_fails(base, monkeypatch):
+    monkeypatch.setattr(httpd, "BODY_READ_TIMEOUT_S", 0.5)
+    with _connect(base) as sock:
+        sock.sendall(b"POST /task?stalled HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
+        sock.sendall(b"x" * 100)
+        start = time.monotonic()
+        status, headers, _ = _read_response(sock, bytearray())
+        assert status == 408 and headers["connection"] == "close"
+        assert 0.4 < time.monotonic() - start < 3
+        assert _closed(sock)
+    assert _seen("stalled") is TimeoutError
+    # a body that keeps coming, each part within the time, is read whole however long it takes
+    with _connect(base) as sock:
+        sock.sendall(b"POST /task?steady HTTP/1.1\r\nHost: x\r\nContent-Length: 600\r\n\r\n")
+        for _ in range(6):
+            time.sleep(0.25)
+            sock.sendall(b"z" * 100)
+        status, _, body = _read_response(sock, bytearray())
+        assert status == 200 and json.loads(body)["body_length"] == 600
+    assert "steady" not in CUT
 
 
 # -- what the app is given ---------------------------------------------------------------------

@@ -324,3 +324,62 @@ def test_a_query_run_in_the_pool_answers_as_in_a_worker(base, built_store_path, 
         )
     assert len(pooled) == len(elsewhere) == 5
     assert all(set(row) == {"s", "p", "o"} for row in pooled + elsewhere)
+
+
+# -- the request body as the app reads it -----------------------------------------------------
+
+
+class _Proto:
+    """An RSGI protocol object's body: these chunks, then its end (or `failure` raised)."""
+
+    def __init__(self, chunks: list[bytes], failure: Exception | None = None):
+        self.chunks, self.failure = list(chunks), failure
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self.chunks:
+            return self.chunks.pop(0)
+        if self.failure is not None:
+            raise self.failure
+        raise StopAsyncIteration
+
+
+@pytest.fixture
+def loop() -> Iterator:
+    import asyncio
+    import threading
+
+    running = asyncio.new_event_loop()
+    thread = threading.Thread(target=running.run_forever, daemon=True)
+    thread.start()
+    yield running
+    running.call_soon_threadsafe(running.stop)
+    thread.join(5)
+    running.close()
+
+
+@pytest.mark.parametrize(
+    ("chunks", "failure", "length", "whole"),
+    [
+        ([b"abc", b"", b"de"], None, 5, True),  # an empty chunk is not the end
+        ([b"abc"], None, None, True),  # no length (chunked): its end is the end
+        ([b"abc", b"de"], None, 9, False),  # ended before its length: the client left
+        ([b"abc"], ConnectionResetError("left"), 5, False),  # httpd: the read fails
+        ([b"abc"], TimeoutError("stalled"), None, False),
+    ],
+)
+def test_the_app_reads_a_whole_body_or_client_disconnected(loop, chunks, failure, length, whole):
+    import io
+
+    from werkzeug.exceptions import ClientDisconnected
+
+    from poagraph.web.rsgi import _Body
+
+    stream = io.BufferedReader(_Body(_Proto(chunks, failure), loop, length))
+    if whole:
+        assert stream.read() == b"".join(chunks)
+    else:
+        with pytest.raises(ClientDisconnected, match=r"cut short|ended at"):
+            stream.read()

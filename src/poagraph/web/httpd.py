@@ -18,7 +18,9 @@ httptools (llhttp, Node.js's C parser, as in uvicorn) parses; this module frames
 - a request body goes to the app as it arrives, and the socket is read no faster than the
   app takes it (so each route's own size limit holds, as under granian); a body the app did
   not read is read and dropped after its response (up to ``MAX_DRAIN_BYTES``), so the client
-  that is still sending gets the answer, then the connection goes on;
+  that is still sending gets the answer, then the connection goes on; a client that leaves
+  mid-body, or sends none of it for ``BODY_READ_TIMEOUT_S`` while the app waits (408), makes
+  the app's read fail: no app takes a cut body for a whole one;
 - pipelined requests are answered in order, one at a time;
 - the WSGI environ holds the request's bytes as WSGI means them (latin-1 strings), a path
   escape or header value that is not UTF-8 included.
@@ -53,6 +55,9 @@ MAX_URL_BYTES = 64 * 1024
 MAX_HEADERS = 100
 #: A client must send its whole request head within this time, or the connection is closed
 HEADER_READ_TIMEOUT_S = 10
+#: While the app waits for more of a request body, the client must send some within this
+#: time, or gets 408 and the connection is closed (the app's read fails: never a cut body)
+BODY_READ_TIMEOUT_S = 30
 #: The request body kept ahead of the app before the socket is read no further
 BODY_BUFFER_BYTES = 256 * 1024
 #: After its response, at most this much of a body the app did not read is read and dropped
@@ -88,6 +93,7 @@ class _Request:
         "dropped",
         "environ",
         "expects_continue",
+        "failure",
         "keep_alive",
         "waiter",
     )
@@ -103,6 +109,9 @@ class _Request:
         self.expects_continue = expects
         self.answered = False
         self.dropped = 0  #: body bytes read and dropped after the response
+        #: why the rest of the body will never come (the client left or stalled): the app's
+        #: next read raises it, so that no app takes a cut body for a whole one
+        self.failure: Exception | None = None
 
     # -- what the app calls ----------------------------------------------------------------
 
@@ -116,12 +125,18 @@ class _Request:
         while not self.chunks:
             if self.complete:
                 raise StopAsyncIteration
+            if self.failure is not None:
+                raise self.failure
             if self.expects_continue:  # the app reads the body: the client may send it
                 self.expects_continue = False
                 self.conn.write(_CONTINUE)
             self.waiter = self.conn.loop.create_future()
             self.conn.reading(True)
-            await self.waiter
+            timer = self.conn.loop.call_later(BODY_READ_TIMEOUT_S, self.conn.stalled, self)
+            try:
+                await self.waiter
+            finally:
+                timer.cancel()
         chunk = self.chunks.popleft()
         self.buffered -= len(chunk)
         if self.buffered < BODY_BUFFER_BYTES:
@@ -145,6 +160,12 @@ class _Request:
     def end(self) -> None:
         self.complete = True
         self._wake()
+
+    def fail(self, failure: Exception) -> None:
+        """The rest of the body will not come: the app's next read raises `failure`."""
+        if not self.complete and self.failure is None:
+            self.failure = failure
+            self._wake()
 
     def _wake(self) -> None:
         if self.waiter is not None and not self.waiter.done():
@@ -189,8 +210,8 @@ class Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self._stop_timer()
-        for request in self.queue:
-            request.end()  # an app reading a body gets its end, and answers into nothing
+        for request in self.queue:  # an app reading a body gets an error, not its end
+            request.fail(ConnectionResetError("the client left before its whole request body"))
 
     def data_received(self, data: bytes) -> None:
         if self.closed:
@@ -383,6 +404,13 @@ class Connection(asyncio.Protocol):
         if self.queue and not self.queue[0].answered:
             return  # a request is being answered (its head came): not idle
         if self.head_bytes and not self.queue:
+            self.write(_plain(408))
+        self.close()
+
+    def stalled(self, request: _Request) -> None:
+        """The app has waited BODY_READ_TIMEOUT_S for more of `request`'s body: 408, close."""
+        request.fail(TimeoutError(f"no request body bytes for {BODY_READ_TIMEOUT_S} s"))
+        if not request.answered:
             self.write(_plain(408))
         self.close()
 

@@ -22,6 +22,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from werkzeug.exceptions import ClientDisconnected
+
 from poagraph.web.lean import FAILED, LeanSparql, ToFlask
 
 log = logging.getLogger(__name__)
@@ -109,7 +111,16 @@ class RSGIApp:
             length = environ.get("CONTENT_LENGTH", "")
             if not length.isdigit() or int(length) > self.max_body:
                 return False  # chunked or too long: Flask reads it with care
-            environ["wsgi.input"] = io.BytesIO(await _read(proto, self.max_body + 1))
+            try:
+                body = await _read(proto, self.max_body + 1)
+            except Exception as exc:  # httpd: the client left or stalled mid-body
+                body, cut = b"", str(exc)
+            else:  # granian ends the body of a client that left: shorter than its length
+                cut = "" if len(body) >= int(length) else f"{len(body)} of {length} bytes"
+            if cut:  # the client is gone: nobody to answer
+                log.info("a /sparql request body was cut short: %s", cut)
+                return True
+            environ["wsgi.input"] = io.BytesIO(body)
             request = None
         else:
             request = None
@@ -152,7 +163,10 @@ class RSGIApp:
     async def _flask(self, environ: dict, proto: Any) -> None:
         if "wsgi.input" not in environ:
             # read as the app reads it, on its thread: each route keeps its own limit
-            environ["wsgi.input"] = io.BufferedReader(_Body(proto, asyncio.get_running_loop()))
+            length = environ.get("CONTENT_LENGTH", "")
+            expected = int(length) if length.isdigit() else None
+            body = _Body(proto, asyncio.get_running_loop(), expected)
+            environ["wsgi.input"] = io.BufferedReader(body)
         try:
             status, headers, body = await self._in_pool(self._call_flask, environ)
         except Exception:  # Flask answers its own errors: this is ours
@@ -180,14 +194,18 @@ class RSGIApp:
 
 class _Body(io.RawIOBase):
     """The request body as a WSGI input stream for a pool thread: each read takes the next
-    chunk from the event loop, so the app reads only what it wants (its limits hold)."""
+    chunk from the event loop, so the app reads only what it wants (its limits hold). A body
+    that ends before its Content-Length (granian's, when the client left), or whose read
+    fails (httpd's), is ClientDisconnected (400): never a cut body taken for a whole one."""
 
-    def __init__(self, proto: Any, loop: asyncio.AbstractEventLoop):
+    def __init__(self, proto: Any, loop: asyncio.AbstractEventLoop, length: int | None = None):
         super().__init__()
         self._chunks = proto.__aiter__()
         self._loop = loop
         self._pending = b""
         self._ended = False
+        self._length = length
+        self._received = 0
 
     def readable(self) -> bool:
         return True
@@ -195,7 +213,15 @@ class _Body(io.RawIOBase):
     def readinto(self, buffer) -> int:
         while not self._pending and not self._ended:  # an empty chunk is not the end
             future = asyncio.run_coroutine_threadsafe(self._next(), self._loop)
-            self._pending = future.result()
+            try:
+                self._pending = future.result()
+            except Exception as exc:  # the rest never comes: a 400, never a cut body
+                raise ClientDisconnected(f"the request body was cut short: {exc}") from exc
+            self._received += len(self._pending)
+            if self._ended and self._length is not None and self._received < self._length:
+                raise ClientDisconnected(
+                    f"the request body ended at {self._received} of {self._length} bytes"
+                )
         size = min(len(buffer), len(self._pending))
         buffer[:size] = self._pending[:size]
         self._pending = self._pending[size:]
