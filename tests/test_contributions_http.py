@@ -103,14 +103,18 @@ def triples_of(base: str, contribution_id: str) -> int:
     return sum(1 for line in r.text.splitlines() if line.strip())
 
 
-def sees(base: str, graph: str, salt: str) -> bool:
-    """Whether /sparql has outcomes in `graph` (a new query text each time: no cache)."""
-    query = f"# {salt}\nASK {{ GRAPH <{graph}> {{ ?o a <{iris.POA}Outcome> }} }}"
+def asks(base: str, query: str) -> bool:
+    """The answer of /sparql to an ASK query."""
     r = requests.get(
         f"{base}/sparql", params={"query": query}, headers={"Accept": "application/json"}
     )
     assert r.status_code == 200, r.text
     return r.json()["boolean"]
+
+
+def sees(base: str, graph: str, salt: str) -> bool:
+    """Whether /sparql has outcomes in `graph` (a new query text each time: no cache)."""
+    return asks(base, f"# {salt}\nASK {{ GRAPH <{graph}> {{ ?o a <{iris.POA}Outcome> }} }}")
 
 
 def within(seconds: float, condition) -> float:
@@ -320,12 +324,9 @@ def test_accepted_live_idempotent_shown_and_deleted(base, token):
 
 
 def _has_unit(base: str, unit: str, salt: str) -> bool:
-    query = f'# {salt}\nASK {{ GRAPH ?g {{ ?o <{iris.POA}unit> ?u FILTER(STR(?u) = "{unit}") }} }}'
-    r = requests.get(
-        f"{base}/sparql", params={"query": query}, headers={"Accept": "application/json"}
-    )
-    assert r.status_code == 200, r.text
-    return r.json()["boolean"]
+    """Whether some graph has an outcome of this unit (`salt`: a new query text, no cache)."""
+    unit_is = f'?o <{iris.POA}unit> ?u FILTER(STR(?u) = "{unit}")'
+    return asks(base, f"# {salt}\nASK {{ GRAPH ?g {{ {unit_is} }} }}")
 
 
 def _a_cut_body_is_never_accepted(base: str, token: dict[str, str], batch: int) -> None:
