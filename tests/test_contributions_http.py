@@ -296,6 +296,7 @@ def test_accepted_live_idempotent_shown_and_deleted(base, token):
     assert graph == iris.contribution_graph(answer["id"])
     # within 1 s, every query (new texts: no cache; several: several workers) sees it
     elapsed = within(LIVE_S, lambda n: sees(base, graph, f"live {n}"))
+    print(f"visible after {elapsed:.3f} s")
     assert elapsed < LIVE_S
     assert all(sees(base, graph, f"after {n}") for n in range(8))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -265,9 +266,37 @@ def test_write_graphs_replaces_drops_logs_and_versions(tmp_path: Path) -> None:
     delta = changes.changes_since(path, v1)
     assert [(c.seq, c.put, c.drop) for c in delta] == [(2, [C2], [C1])]
     assert {q.graph_name.value for q in delta[0].quads()} == {C2} and len(delta[0].quads()) == 2
-    assert changes.changes_since(path, "0") is None  # another epoch: reload
+    # a reader that loaded the store before its log began follows the log from its start
+    assert [c.seq for c in changes.changes_since(path, "0")] == [1, 2]
+    assert changes.changes_since(path, "other-1") is None  # another epoch: reload
     store.write_graphs(path, {}, reload=True)
     assert changes.changes_since(path, v2) is None  # a reload entry: reload
+    assert changes.changes_since(path, "0") is None
+
+
+def test_a_copy_loaded_before_the_log_began_catches_up_without_reloading(tmp_path: Path) -> None:
+    """A store with no log (built or copied without it): its readers are at version "0".
+    The first write begins the log on that store; each reader applies the change and holds
+    what a fresh load holds, whether it loaded before the write or (racing it) after."""
+    from poagraph import changes
+    from poagraph.web.query.worker import Replica, open_store
+
+    path = tmp_path / "store"
+    store.write_graphs(path, {C1: country_quads(["AFG", "BGD"], G1)})
+    shutil.rmtree(changes.log_dir(path))  # as a copy of the store alone would be
+    assert store.store_version(path) == "0"
+    before = Replica(str(path), in_memory=True)
+    assert before.version == "0"
+    store.write_graphs(path, {C2: country_quads(["HTI"], G1), C1: None})
+    raced = Replica(str(path), in_memory=True)  # loaded after the write: replays it
+    raced.version = "0"
+    for replica in (before, raced):
+        copy = replica.store
+        replica.sync()
+        assert replica.store is copy  # the change applied to it: not loaded again
+        assert replica.version == store.store_version(path)
+        assert set(replica.store) == set(open_store(str(path), True))
+        assert {g.value for g in replica.store.named_graphs()} == {C2}
 
 
 def test_write_graphs_bad_input_writes_nothing(tmp_path: Path) -> None:

@@ -186,10 +186,17 @@ def read_change(store_path: str | Path, epoch: str, seq: int) -> Change:
 def changes_since(store_path: str | Path, since: str) -> list[Change] | None:
     """The changes after version `since`, oldest first ([] when up to date), or None when
     the reader must reload fully: another epoch (a new log), a reload entry (a build), or a
-    change no longer (or not yet readable) in the log."""
+    change no longer (or not yet readable) in the log.
+
+    A reader at "0" loaded the store before it had a log: the log's change 0 is that store
+    (the first writer begins the log on it), so it follows the log from there instead of
+    reloading, as the first contribution to a store built without one used to make every
+    copy do (0.8 s before a query saw it, measured)."""
     state = read_state(store_path)
     if state is None:
         return [] if since == "0" else None
+    if since == "0":
+        since = f"{state.epoch}-0"
     epoch, _, seq = since.rpartition("-")
     if epoch != state.epoch or not seq.isdigit() or int(seq) > state.seq:
         return None
