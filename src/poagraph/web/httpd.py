@@ -111,7 +111,7 @@ class _Request:
         self.dropped = 0  #: body bytes read and dropped after the response
         #: why the rest of the body will never come (the client left or stalled): the app's
         #: next read raises it, so that no app takes a cut body for a whole one
-        self.failure: Exception | None = None
+        self.failure: OSError | None = None
 
     # -- what the app calls ----------------------------------------------------------------
 
@@ -161,7 +161,7 @@ class _Request:
         self.complete = True
         self._wake()
 
-    def fail(self, failure: Exception) -> None:
+    def fail(self, failure: OSError) -> None:
         """The rest of the body will not come: the app's next read raises `failure`."""
         if not self.complete and self.failure is None:
             self.failure = failure

@@ -29,21 +29,20 @@ class Stats:
     @classmethod
     def of(cls, store) -> Stats:
         """The counts of a pyoxigraph store (a few scans, in Rust)."""
-        every = "{ { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
         predicates: dict[str, int] = {}
         objects: dict[str, int] = {}
         subject = node = 0
-        for p, count, longest, *others in store.query(_PER_PREDICATE.replace("EVERY", every)):
-            predicates[str(p.value)] = int(count.value)
-            objects[str(p.value)] = int(longest.value)
-            subject = max(subject, int(others[0].value))
-            node = max(node, len(p.value), *(int(term.value) for term in others[1:]))
+        for p, count, longest, subjects, datatypes, languages in store.query(_PER_PREDICATE):
+            predicates[p.value] = int(count.value)
+            objects[p.value] = int(longest.value)
+            subject = max(subject, int(subjects.value))
+            node = max(node, len(p.value), int(datatypes.value), int(languages.value))
         for row in store.query("SELECT (MAX(STRLEN(STR(?g))) AS ?m) WHERE { GRAPH ?g {} }"):
             node = max(node, int(row[0].value) if row[0] is not None else 0)
 
         def most(var: str) -> int:
             query = (
-                f"SELECT (MAX(?n) AS ?m) WHERE {{ SELECT (COUNT(*) AS ?n) WHERE {every} "
+                f"SELECT (MAX(?n) AS ?m) WHERE {{ SELECT (COUNT(*) AS ?n) WHERE {_EVERY} "
                 f"GROUP BY {var} }}"
             )
             for row in store.query(query):
@@ -62,13 +61,15 @@ class Stats:
         return max(self.max_node, self.objects[predicate])
 
 
+#: Every quad, over the default graph and the named ones
+_EVERY = "{ { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
 #: Per predicate: its quads, its longest object, subject, datatype IRI and language tag
 #: (blank nodes have no string: 0)
-_PER_PREDICATE = """
+_PER_PREDICATE = f"""
 SELECT ?p (COUNT(*) AS ?n)
   (MAX(IF(isBlank(?o) || isTriple(?o), 0, STRLEN(STR(?o)))) AS ?object)
   (MAX(IF(isBlank(?s) || isTriple(?s), 0, STRLEN(STR(?s)))) AS ?subject)
   (MAX(IF(isLiteral(?o), STRLEN(STR(DATATYPE(?o))), 0)) AS ?datatype)
   (MAX(IF(isLiteral(?o), STRLEN(LANG(?o)), 0)) AS ?language)
-WHERE EVERY GROUP BY ?p
+WHERE {_EVERY} GROUP BY ?p
 """
